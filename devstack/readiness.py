@@ -1,0 +1,44 @@
+"""A broker counts as ready once a metadata request lists a broker, not when its port opens."""
+
+import asyncio
+import socket
+import time
+from collections.abc import Callable
+
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
+
+
+def wait_for_broker(
+    bootstrap_servers: str, timeout: float, alive: Callable[[], bool] = lambda: True
+) -> None:
+    """Block until the cluster metadata lists a broker; TimeoutError after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not alive():
+            raise TimeoutError(f"the broker process for {bootstrap_servers} exited")
+        if _port_open(bootstrap_servers) and asyncio.run(_lists_a_broker(bootstrap_servers)):
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"no broker listed at {bootstrap_servers} within {timeout:.0f} s")
+
+
+def _port_open(bootstrap_servers: str) -> bool:
+    host, _, port = bootstrap_servers.split(",", 1)[0].rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+async def _lists_a_broker(bootstrap_servers: str) -> bool:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=3000)
+    try:
+        await admin.start()
+        cluster = await admin.describe_cluster()
+    except (KafkaError, OSError, TimeoutError):
+        return False
+    finally:
+        await admin.close()
+    return bool(cluster.get("brokers"))

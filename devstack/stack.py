@@ -1,0 +1,203 @@
+"""The whole system in the foreground: broker, topics, services, demo data; Ctrl-C stops all."""
+
+import asyncio
+import importlib.util
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from types import FrameType
+
+from devstack.broker import LocalBroker
+from devstack.kafka_dist import ensure_kafka_libs
+from devstack.processes import spawn, terminate
+from devstack.settings import DevstackSettings
+from devstack.topics import provision_topics
+from outbound_contracts.topics import TopicNames
+
+_SERVICE_START_TIMEOUT = 60.0
+
+
+@dataclass
+class Service:
+    name: str
+    module: str
+    env: dict[str, str]
+    health_url: str | None = None
+    process: "subprocess.Popen[bytes] | None" = None
+
+    def exists(self) -> bool:
+        return importlib.util.find_spec(f"{self.module}.__main__") is not None
+
+
+class _StopRequested(Exception):
+    pass
+
+
+def run_stack(settings: DevstackSettings, *, reset: bool) -> int:
+    started = time.monotonic()
+    if reset:
+        shutil.rmtree(settings.state_dir, ignore_errors=True)
+        print(f"reset: removed {settings.state_dir}")
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    _stop_on_signals()
+    broker: LocalBroker | None = None
+    services: list[Service] = []
+    try:
+        bootstrap = settings.kafka_bootstrap_servers
+        if bootstrap is None:
+            broker = _start_broker(settings)
+            bootstrap = broker.bootstrap_servers
+        else:
+            print(f"using the broker at {bootstrap} (KAFKA_BOOTSTRAP_SERVERS)")
+        _provision(settings, bootstrap)
+        services = [s for s in _services(settings, bootstrap) if s.exists()]
+        for service in services:
+            _start_service(service)
+        _load_demo_data(settings, bootstrap)
+        _print_banner(settings, services, time.monotonic() - started)
+        _watch(services)
+    except _StopRequested:
+        print("\nstopping…")
+    finally:
+        for service in reversed(services):
+            if service.process is not None:
+                terminate(service.process, grace_seconds=15)
+        if broker is not None:
+            broker.stop()
+        print("stopped: no process of this stack is left running")
+    return 0
+
+
+def provision_only(settings: DevstackSettings) -> int:
+    if settings.kafka_bootstrap_servers is None:
+        print("set KAFKA_BOOTSTRAP_SERVERS to the broker whose topics to create", file=sys.stderr)
+        return 2
+    _provision(settings, settings.kafka_bootstrap_servers)
+    return 0
+
+
+def _provision(settings: DevstackSettings, bootstrap: str) -> None:
+    asyncio.run(
+        provision_topics(
+            bootstrap,
+            TopicNames(),
+            command_partitions=settings.command_partitions,
+            event_partitions=settings.event_partitions,
+        )
+    )
+    print("topics ready:", ", ".join(TopicNames().all()), flush=True)
+
+
+def _stop_on_signals() -> None:
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        raise _StopRequested
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+
+
+def _start_broker(settings: DevstackSettings) -> LocalBroker:
+    libs = ensure_kafka_libs(settings.cache_dir)
+    broker = LocalBroker(
+        libs,
+        settings.state_dir / "broker",
+        port=settings.broker_port,
+        controller_port=settings.controller_port,
+        heap=settings.broker_heap,
+    )
+    began = time.monotonic()
+    broker.start()
+    print(f"broker ready at {broker.bootstrap_servers} in {time.monotonic() - began:.1f} s")
+    return broker
+
+
+def _services(settings: DevstackSettings, bootstrap: str) -> list[Service]:
+    secret_file = settings.state_dir / "session-secret"
+    if not secret_file.exists():
+        secret_file.write_text(secrets.token_urlsafe(32))
+    common = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "GWS_SESSION_SECRET": secret_file.read_text().strip(),
+        "GWS_USERS_FILE": str(settings.users_file.resolve()),
+    }
+    gateway_port, notifier_port = settings.gateway_port, settings.notifier_port
+    return [
+        Service("ocs_worker", "ocs_worker", common),
+        Service(
+            "notifier",
+            "notifier",
+            {**common, "NOTIFIER_PORT": str(notifier_port)},
+            f"http://127.0.0.1:{notifier_port}/healthz",
+        ),
+        Service(
+            "gateway",
+            "gateway",
+            {**common, "GATEWAY_PORT": str(gateway_port)},
+            f"http://127.0.0.1:{gateway_port}/healthz",
+        ),
+    ]
+
+
+def _start_service(service: Service) -> None:
+    process = service.process = spawn([sys.executable, "-m", service.module], env=service.env)
+    deadline = time.monotonic() + _SERVICE_START_TIMEOUT
+    while service.health_url is not None and not _healthy(service.health_url):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{service.name} did not come up (exit code {process.poll()})")
+        time.sleep(0.2)
+    print(f"{service.name} started (pid {process.pid})")
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - our own loopback URL
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _load_demo_data(settings: DevstackSettings, bootstrap: str) -> None:
+    if importlib.util.find_spec("ocs_worker.__main__") is None:
+        return
+    command = [
+        sys.executable, "-m", "ocs_worker", "import",
+        "--application-id", "134", "--campaign", "Campaign1",
+        str(settings.demo_calling_list),
+    ]  # fmt: skip
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap}
+    subprocess.run(command, env=env, check=True)  # noqa: S603
+
+
+def _watch(services: list[Service]) -> None:
+    while True:
+        for service in services:
+            if service.process is not None and service.process.poll() is not None:
+                code = service.process.returncode
+                raise RuntimeError(f"{service.name} exited with code {code}")
+        time.sleep(0.5)
+
+
+def _print_banner(settings: DevstackSettings, services: list[Service], elapsed: float) -> None:
+    running = ", ".join(service.name for service in services) or "no services yet"
+    gateway = f"http://127.0.0.1:{settings.gateway_port}"
+    print(
+        f"""
+ready in {elapsed:.1f} s ({running}).
+  desktop / HTTP API : {gateway}/api/v2/me/outbound-records/{{recordHandle}}  (docs: {gateway}/docs)
+  CometD             : http://127.0.0.1:{settings.notifier_port}/api/v2/notifications
+  demo logins        : agent1 / password, agent2 / password (agent3 lacks api-voice-outbound)
+  try it             : curl -u agent1:password -H 'Content-Type: application/json' \\
+                         {gateway}/api/v2/me/outbound-records/9 -d '{{"operationName": \
+"RejectRecord", "devicePath": "/devices/2b00393c-9ad3-418f-8b3d-a06cbe8af395", "callingList": \
+"CallingList1", "applicationId": 134, "campaignName": "Campaign1", "referenceId": "123456789"}}'
+Ctrl-C stops everything.""",
+        flush=True,
+    )

@@ -1,0 +1,47 @@
+"""Bytes on Kafka <-> contract models. Decoding refuses malformed input with a clear reason."""
+
+from typing import TypeVar
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from outbound_contracts.commands import Command
+from outbound_contracts.events import Event
+
+_commands: TypeAdapter[Command] = TypeAdapter(Command)
+_events: TypeAdapter[Event] = TypeAdapter(Event)
+
+T = TypeVar("T")
+
+
+class ContractViolation(ValueError):
+    """A Kafka message that is not a valid command or event of this contract."""
+
+
+def encode(message: BaseModel) -> bytes:
+    return message.model_dump_json(exclude_none=False).encode()
+
+
+def decode_command(raw: bytes | None) -> Command:
+    return _decode(_commands, raw, "command")
+
+
+def decode_event(raw: bytes | None) -> Event:
+    return _decode(_events, raw, "event")
+
+
+def _decode(adapter: TypeAdapter[T], raw: bytes | None, kind: str) -> T:
+    if raw is None:
+        raise ContractViolation(f"empty {kind} message (tombstone or null value)")
+    try:
+        return adapter.validate_json(raw)
+    except ValidationError as error:
+        raise ContractViolation(f"invalid {kind}: {_describe(error)}") from error
+
+
+def _describe(error: ValidationError) -> str:
+    problems = []
+    for detail in error.errors(include_url=False, include_input=False)[:5]:
+        location = ".".join(str(part) for part in detail["loc"]) or "message"
+        problems.append(f"{location}: {detail['msg']}")
+    more = error.error_count() - len(problems)
+    return "; ".join(problems) + (f" (and {more} more)" if more > 0 else "")

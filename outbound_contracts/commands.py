@@ -1,0 +1,154 @@
+"""Commands on `ocs.commands`: imperative, one per GWS operation, plus the loader's imports.
+
+Every command is keyed by its campaign (`topics.campaign_key`), so one worker owns a campaign.
+"""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from outbound_contracts.records import (
+    CallingListRecord,
+    CustomFieldValue,
+    RecordHandle,
+    SecondsOfDay,
+)
+from outbound_contracts.topics import campaign_key
+from outbound_contracts.vocabulary import CallbackType, CallResult, ChainAttribute, PhoneType
+
+SCHEMA_VERSION: Literal[1] = 1
+
+
+class CampaignCommand(BaseModel):
+    """What every command carries: identity, schema version and the campaign it addresses."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    command_id: str = Field(min_length=1)
+    application_id: int
+    campaign_name: str = Field(min_length=1)
+
+    @property
+    def partition_key(self) -> bytes:
+        return campaign_key(self.application_id, self.campaign_name)
+
+
+class AgentCommand(CampaignCommand):
+    """A desktop request accepted by the gateway on behalf of an authenticated agent."""
+
+    user_name: str = Field(min_length=1)
+    device_id: str = Field(min_length=1)
+    reference_id: str | None = None
+    received_at_ns: int = Field(ge=0, description="Gateway receipt time, Unix epoch nanoseconds")
+
+
+class RecordCommand(AgentCommand):
+    record_handle: RecordHandle
+
+
+class RejectRecord(RecordCommand):
+    type: Literal["RejectRecord"] = "RejectRecord"
+    calling_list: str
+
+
+class CancelRecord(RecordCommand):
+    type: Literal["CancelRecord"] = "CancelRecord"
+    calling_list: str
+    phone_number: str | None = None
+    chain_attribute: ChainAttribute = ChainAttribute.RECORD_ONLY
+
+
+class CompleteRecord(RecordCommand):
+    type: Literal["CompleteRecord"] = "CompleteRecord"
+    calling_list: str
+    call_result: CallResult | None = None
+    phone_number: str | None = None
+
+
+class UpdateRecord(RecordCommand):
+    type: Literal["UpdateRecord"] = "UpdateRecord"
+    calling_list: str | None = None
+    phone_number: str | None = None
+    time_zone: str | None = None
+    phone_type: PhoneType | None = None
+    daily_from: SecondsOfDay | None = None
+    daily_till: SecondsOfDay | None = None
+
+
+class RescheduleRecord(RecordCommand):
+    type: Literal["RescheduleRecord"] = "RescheduleRecord"
+    callback_type: CallbackType
+    timestamp: int = Field(ge=0, description="Callback time, Unix epoch seconds")
+
+
+class DoNotCallRecord(AgentCommand):
+    """By handle (`record_handle` set) or by phone (`record_handle` None, `phone_number` set)."""
+
+    type: Literal["DoNotCallRecord"] = "DoNotCallRecord"
+    record_handle: RecordHandle | None = None
+    calling_list: str | None = None
+    phone_number: str | None = None
+    chain_attribute: ChainAttribute = ChainAttribute.RECORD_ONLY
+
+
+class GetChainedRecord(RecordCommand):
+    type: Literal["GetChainedRecord"] = "GetChainedRecord"
+
+
+class AddRecord(AgentCommand):
+    type: Literal["AddRecord"] = "AddRecord"
+    calling_list: str
+    phone_number: str
+    time_zone: str
+    phone_type: PhoneType
+    daily_from: SecondsOfDay
+    daily_till: SecondsOfDay
+    chain_id: int | None = None
+    other_fields: dict[str, CustomFieldValue] = Field(default_factory=dict)
+
+
+class StartPreviewSession(AgentCommand):
+    type: Literal["StartPreviewSession"] = "StartPreviewSession"
+
+
+class GetPreviewRecord(AgentCommand):
+    type: Literal["GetPreviewRecord"] = "GetPreviewRecord"
+
+
+class EndPreviewSession(AgentCommand):
+    type: Literal["EndPreviewSession"] = "EndPreviewSession"
+
+
+class DefineCampaign(CampaignCommand):
+    """Loader: create or update a campaign (Preview dialing) and its calling lists."""
+
+    type: Literal["DefineCampaign"] = "DefineCampaign"
+    calling_lists: list[str] = Field(min_length=1)
+    dialing_mode: Literal["Preview"] = "Preview"
+
+
+class ImportRecords(CampaignCommand):
+    """Loader: a batch of calling-list rows; `first_line` is the CSV line of `records[0]`."""
+
+    type: Literal["ImportRecords"] = "ImportRecords"
+    first_line: int = Field(ge=1)
+    records: list[CallingListRecord] = Field(min_length=1)
+
+
+Command = Annotated[
+    RejectRecord
+    | CancelRecord
+    | CompleteRecord
+    | UpdateRecord
+    | RescheduleRecord
+    | DoNotCallRecord
+    | GetChainedRecord
+    | AddRecord
+    | StartPreviewSession
+    | GetPreviewRecord
+    | EndPreviewSession
+    | DefineCampaign
+    | ImportRecords,
+    Field(discriminator="type"),
+]

@@ -1,0 +1,38 @@
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+
+from devstack.topics import provision_topics
+from outbound_contracts.topics import TopicNames
+from tests.kafka import kafka_broker
+
+TEST_PARTITIONS = 3
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real broker for the whole session."""
+    with kafka_broker(tmp_path_factory.mktemp("kafka")) as bootstrap:
+        yield bootstrap
+
+
+@pytest.fixture
+async def topics(kafka_bootstrap: str) -> AsyncIterator[TopicNames]:
+    """A fresh, provisioned topic set per test, so tests never see each other's messages."""
+    names = TopicNames.with_prefix(f"t{uuid.uuid4().hex[:12]}-")
+    await provision_topics(
+        kafka_bootstrap,
+        names,
+        command_partitions=TEST_PARTITIONS,
+        event_partitions=TEST_PARTITIONS,
+    )
+    yield names
+    # Keep the session's broker lean: a long suite would otherwise pile up hundreds of topics.
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    try:
+        await admin.delete_topics(list(names.all()))
+    finally:
+        await admin.close()

@@ -1,0 +1,87 @@
+import base64
+import json
+
+from outbound_contracts import base64url
+from outbound_contracts.identity import (
+    Device,
+    UserAccount,
+    UserDirectory,
+    hash_password,
+    parse_basic_authorization,
+    verify_password,
+)
+from outbound_contracts.session import issue_session_token, read_session_token
+
+
+def account(name: str, password: str, *, enabled: bool = True) -> UserAccount:
+    return UserAccount(
+        id=name,
+        user_name=name,
+        password_hash=hash_password(password),
+        enabled=enabled,
+        features=["api-voice-outbound"],
+        devices=[Device(id="d-1", phone_number="7001")],
+    )
+
+
+def test_a_hash_verifies_only_its_password() -> None:
+    stored = hash_password("password")
+    assert "password" not in stored
+    assert verify_password("password", stored)
+    assert not verify_password("Password", stored)
+    assert not verify_password("password", "garbage")
+
+
+def test_unknown_user_and_wrong_password_are_alike() -> None:
+    directory = UserDirectory([account("agent1", "secret")])
+    assert directory.authenticate("agent1", "secret") is not None
+    assert directory.authenticate("agent1", "wrong") is None
+    assert directory.authenticate("nobody", "secret") is None
+
+
+def test_a_disabled_account_cannot_log_in() -> None:
+    directory = UserDirectory([account("agent1", "secret", enabled=False)])
+    assert directory.authenticate("agent1", "secret") is None
+
+
+def test_devices_are_found_by_their_path() -> None:
+    user = account("agent1", "secret")
+    assert user.device_at("/devices/d-1") == user.devices[0]
+    assert user.device_at("/devices/other") is None
+
+
+def test_basic_authorization_parsing() -> None:
+    header = "Basic " + base64.b64encode(b"agent1:pa:ss").decode()
+    assert parse_basic_authorization(header) == ("agent1", "pa:ss")
+    assert parse_basic_authorization("Bearer abc") is None
+    assert parse_basic_authorization("Basic !!!") is None
+    assert parse_basic_authorization("Basic " + base64.b64encode(b"nocolon").decode()) is None
+    assert parse_basic_authorization(None) is None
+
+
+def test_the_demo_users_file_loads() -> None:
+    from pathlib import Path
+
+    directory = UserDirectory.load(Path(__file__).parents[2] / "demo" / "users.json")
+    agent1 = directory.authenticate("agent1", "password")
+    assert agent1 is not None
+    assert agent1.device_at("/devices/2b00393c-9ad3-418f-8b3d-a06cbe8af395") is not None
+    agent3 = directory.get("agent3")
+    assert agent3 is not None
+    assert not agent3.has_feature("api-voice-outbound")
+
+
+def test_a_session_token_names_its_user_until_it_expires() -> None:
+    token = issue_session_token("agent1", "s3cret", now=1000, ttl_seconds=60)
+    assert read_session_token(token, "s3cret", now=1059) == "agent1"
+    assert read_session_token(token, "s3cret", now=1060) is None
+
+
+def test_a_session_token_from_another_secret_or_tampered_is_refused() -> None:
+    token = issue_session_token("agent1", "s3cret", now=1000, ttl_seconds=60)
+    assert read_session_token(token, "other", now=1001) is None
+    _, signature = token.split(".")
+    forged = base64url.encode(json.dumps({"u": "agent2", "exp": 2000}).encode())
+    assert read_session_token(f"{forged}.{signature}", "s3cret", now=1001) is None
+    assert read_session_token("junk", "s3cret", now=1001) is None
+    assert read_session_token(None, "s3cret", now=1001) is None
