@@ -56,7 +56,9 @@ class CancelRecord(RecordCommand):
     type: Literal["CancelRecord"] = "CancelRecord"
     calling_list: str
     phone_number: str | None = None
-    chain_attribute: ChainAttribute = ChainAttribute.RECORD_ONLY
+    chain_attribute: ChainAttribute | None = Field(
+        default=None, description="None: the request named none, and OCS treats it as RecordOnly"
+    )
 
 
 class CompleteRecord(RecordCommand):
@@ -89,7 +91,9 @@ class DoNotCallRecord(AgentCommand):
     record_handle: RecordHandle | None = None
     calling_list: str | None = None
     phone_number: str | None = None
-    chain_attribute: ChainAttribute = ChainAttribute.RECORD_ONLY
+    chain_attribute: ChainAttribute | None = Field(
+        default=None, description="None: the request named none, and OCS treats it as RecordOnly"
+    )
 
 
 class GetChainedRecord(RecordCommand):

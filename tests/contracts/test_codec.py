@@ -40,12 +40,12 @@ def test_the_type_field_selects_the_command_class() -> None:
     assert decoded.chain_attribute is ChainAttribute.ALL_CHAIN
 
 
-def test_cancel_defaults_to_record_only() -> None:
+def test_cancel_keeps_apart_a_chain_attribute_not_given() -> None:
     raw = json.loads(encode(reject()))
     raw["type"] = "CancelRecord"
     decoded = decode_command(json.dumps(raw).encode())
     assert isinstance(decoded, CancelRecord)
-    assert decoded.chain_attribute is ChainAttribute.RECORD_ONLY
+    assert decoded.chain_attribute is None
 
 
 @pytest.mark.parametrize(
