@@ -27,5 +27,8 @@ $(INSTALLED): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
 
+bench: $(INSTALLED)
+	$(PY) -m bench $(ARGS)
+
 clean:
 	rm -rf $(VENV) .cache
