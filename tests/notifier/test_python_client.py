@@ -8,7 +8,9 @@ import time
 from typing import Any
 
 import pytest
-from aiocometd_ng import AuthExtension, Client, ConnectionType
+from aiocometd_ng.client import Client
+from aiocometd_ng.constants import ConnectionType
+from aiocometd_ng.extensions import AuthExtension
 
 from tests.notifier.conftest import EventWriter, RunningNotifier, basic
 from tests.notifier.vectors import assert_messages_match, outcome_for
