@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 run: $(INSTALLED)
 	$(PY) -m devstack run $(ARGS)
 
-test: $(INSTALLED)
+test: $(INSTALLED) tests/js/node_modules/.installed
 	$(MAKE) --no-print-directory check
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -19,6 +19,11 @@ check: $(INSTALLED)
 	$(PY) -m mypy
 
 install: $(INSTALLED)
+
+# The official CometD JavaScript client for the notifier's conformance tests, as locked.
+tests/js/node_modules/.installed: tests/js/package-lock.json
+	npm ci --prefix tests/js --no-audit --no-fund
+	touch $@
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
