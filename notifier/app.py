@@ -1,0 +1,127 @@
+"""The composition root: `create_app(settings)` wires the notifier's parts into a FastAPI app.
+
+The lifespan owns the two long-running tasks, the `ocs.events` consumer and the session
+sweeper; nothing connects before it runs.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.responses import JSONResponse, Response
+
+from notifier.auth import Authenticator
+from notifier.bayeux import Advice, Bayeux
+from notifier.delivery import Delivery
+from notifier.kafka import EventConsumer
+from notifier.metrics import NotifierMetrics
+from notifier.sessions import SessionRegistry
+from notifier.settings import NotifierSettings
+from notifier.transports import LongPolling, WebSocketTransport
+from outbound_contracts.identity import UserDirectory
+
+log = logging.getLogger(__name__)
+
+
+class Notifier:
+    """The parts of one notifier process, reachable from tests as `app.state.notifier`."""
+
+    def __init__(self, settings: NotifierSettings) -> None:
+        self.settings = settings
+        self.metrics = NotifierMetrics()
+        self.registry = SessionRegistry(
+            queue_limit=settings.session_queue_limit,
+            max_interval_s=settings.max_interval_ms / 1000,
+            metrics=self.metrics,
+        )
+        authenticator = Authenticator(
+            UserDirectory.load(settings.users_file),
+            settings.session_secret,
+            cache_size=settings.basic_auth_cache_size,
+        )
+        self.bayeux = Bayeux(
+            self.registry,
+            authenticator,
+            Advice(
+                connect_timeout_ms=settings.connect_timeout_ms,
+                multi_session_interval_ms=settings.multi_session_interval_ms,
+            ),
+            self.metrics,
+        )
+        self.consumer = EventConsumer(
+            settings.kafka_bootstrap_servers,
+            settings.topics.events,
+            Delivery(self.registry, self.metrics),
+        )
+
+    async def sweep(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.sweep_interval_ms / 1000)
+            if expired := self.registry.expire():
+                log.info("sessions expired", extra={"count": expired})
+
+    def end_all_sessions(self, reason: str) -> None:
+        """Answer every held connect and forget every session (clients re-handshake)."""
+        for session in self.registry.all():
+            self.registry.end(session, reason)
+
+
+def create_app(settings: NotifierSettings) -> FastAPI:
+    notifier = Notifier(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        tasks = [
+            asyncio.create_task(notifier.consumer.run(), name="notifier-consumer"),
+            asyncio.create_task(notifier.sweep(), name="notifier-sweeper"),
+        ]
+        try:
+            yield
+        finally:
+            notifier.end_all_sessions("shutdown")
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    app = FastAPI(title="GWS notifier", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.notifier = notifier
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.allowed_origins,
+        allow_credentials=True,
+        allow_methods=["POST", "GET", "OPTIONS"],
+        allow_headers=["Content-Type", "Authorization", "X-Requested-With"],
+    )
+    long_polling = LongPolling(
+        notifier.bayeux, max_request_bytes=settings.max_request_bytes, cookie_path=settings.path
+    )
+    # CometD clients append the meta channel's name to the URL (`.../handshake`, `.../connect`).
+    for path in (settings.path, settings.path + "/{meta:path}"):
+        app.add_route(path, long_polling.handle, methods=["POST"], include_in_schema=False)
+    app.add_api_websocket_route(
+        settings.path,
+        WebSocketTransport(notifier.bayeux, max_request_bytes=settings.max_request_bytes).handle,
+    )
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz() -> Response:
+        if notifier.consumer.ready.is_set():
+            return JSONResponse({"status": "ready"})
+        return JSONResponse({"status": "not ready: not consuming events"}, status_code=503)
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(notifier.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return app

@@ -1,0 +1,163 @@
+"""The two Bayeux transports on one path: long-polling (HTTP POST) and websocket."""
+
+import asyncio
+import contextlib
+import functools
+import json
+import secrets
+from typing import Any
+
+from starlette.requests import Request as HttpRequest
+from starlette.responses import JSONResponse, Response
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from notifier.bayeux import Bayeux, PendingConnect, Request
+from notifier.sessions import Message
+from outbound_contracts.session import SESSION_COOKIE
+
+# Tells tabs of one browser apart from browsers, for the `multiple-clients` advice.
+BROWSER_COOKIE = "BAYEUX_BROWSER"
+
+
+class BadBatch(ValueError):
+    """A request body that is not a Bayeux message or a JSON array of them."""
+
+
+def parse_batch(payload: str | bytes) -> list[Any]:
+    try:
+        decoded = json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BadBatch(f"400::Malformed JSON: {error}") from error
+    if isinstance(decoded, dict):
+        return [decoded]
+    if isinstance(decoded, list):
+        return decoded
+    raise BadBatch("400::Expected a message or an array of messages")
+
+
+class LongPolling:
+    def __init__(self, bayeux: Bayeux, *, max_request_bytes: int, cookie_path: str) -> None:
+        self._bayeux = bayeux
+        self._max_request_bytes = max_request_bytes
+        self._cookie_path = cookie_path
+
+    async def handle(self, request: HttpRequest) -> Response:
+        body = await self._read_body(request)
+        if body is None:
+            return _refusal(413, f"413::Batch larger than {self._max_request_bytes} bytes")
+        try:
+            batch = parse_batch(body)
+        except BadBatch as error:
+            return _refusal(400, str(error))
+        browser_id = request.cookies.get(BROWSER_COOKIE)
+        new_browser = browser_id is None
+        context = Request(
+            transport="long-polling",
+            authorization=request.headers.get("authorization"),
+            session_token=request.cookies.get(SESSION_COOKIE),
+            browser_id=browser_id or secrets.token_urlsafe(12),
+        )
+        replies, pending = await self._bayeux.handle(batch, context)
+        if pending is not None:
+            await pending.future
+            replies.extend(pending.finish())
+        response = JSONResponse(replies)
+        if new_browser and context.browser_id is not None:
+            response.set_cookie(
+                BROWSER_COOKIE, context.browser_id, path=self._cookie_path, httponly=True
+            )
+        return response
+
+    async def _read_body(self, request: HttpRequest) -> bytes | None:
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self._max_request_bytes:
+            return None
+        body = bytearray()
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > self._max_request_bytes:
+                return None
+        return bytes(body)
+
+
+class WebSocketTransport:
+    """One socket may carry several sessions' messages; held connect replies are written by a
+    single writer so frames never interleave."""
+
+    def __init__(self, bayeux: Bayeux, *, max_request_bytes: int) -> None:
+        self._bayeux = bayeux
+        self._max_request_bytes = max_request_bytes
+
+    async def handle(self, websocket: WebSocket) -> None:
+        await websocket.accept()
+        context = Request(
+            transport="websocket",
+            authorization=websocket.headers.get("authorization"),
+            session_token=websocket.cookies.get(SESSION_COOKIE),
+        )
+        outgoing: asyncio.Queue[list[Message]] = asyncio.Queue()
+        parked: set[asyncio.Future[None]] = set()
+        writer = asyncio.create_task(_write(websocket, outgoing))
+        try:
+            while (frame := await _receive(websocket)) is not None:
+                if len(frame) > self._max_request_bytes:
+                    outgoing.put_nowait([_error_message("413::Frame too large")])
+                    continue
+                try:
+                    batch = parse_batch(frame)
+                except BadBatch as error:
+                    outgoing.put_nowait([_error_message(str(error))])
+                    continue
+                replies, pending = await self._bayeux.handle(batch, context)
+                if replies:
+                    outgoing.put_nowait(replies)
+                if pending is not None:
+                    parked.add(pending.future)
+                    pending.future.add_done_callback(
+                        functools.partial(_send_when_done, pending, outgoing, parked)
+                    )
+        finally:
+            for future in list(parked):
+                future.cancel()
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
+
+
+def _send_when_done(
+    pending: PendingConnect,
+    outgoing: asyncio.Queue[list[Message]],
+    parked: set[asyncio.Future[None]],
+    future: asyncio.Future[None],
+) -> None:
+    parked.discard(future)
+    if not future.cancelled():
+        outgoing.put_nowait(pending.finish())
+
+
+async def _receive(websocket: WebSocket) -> str | bytes | None:
+    try:
+        message = await websocket.receive()
+    except WebSocketDisconnect:
+        return None
+    if message["type"] == "websocket.disconnect":
+        return None
+    text: str | None = message.get("text")
+    return text if text is not None else message.get("bytes") or b""
+
+
+async def _write(websocket: WebSocket, outgoing: asyncio.Queue[list[Message]]) -> None:
+    while True:
+        replies = await outgoing.get()
+        try:
+            await websocket.send_text(json.dumps(replies))
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return  # the reader sees the close and cleans up
+
+
+def _error_message(error: str) -> Message:
+    return {"successful": False, "error": error}
+
+
+def _refusal(status: int, error: str) -> Response:
+    return JSONResponse([_error_message(error)], status_code=status)
