@@ -73,3 +73,25 @@ async def test_outcomes_reach_every_session_of_their_user_and_nobody_else(
         # been given it, it would come first.
         await events.outcomes(outcome_for("cancel-record", received_at_ns=time.time_ns()))
         assert_messages_match(await other.messages(2), "cancel-record")
+
+
+@pytest.mark.parametrize("transport", ["long-polling", "websocket"])
+async def test_a_dropped_session_makes_the_js_client_handshake_again_and_keep_receiving(
+    running_notifier: RunningNotifier, events: EventWriter, transport: str
+) -> None:
+    async with js_client(
+        running_notifier.url,
+        transport=transport,
+        subscriptions=CHANNELS,
+        authorization=basic("agent1"),
+    ) as client:
+        first = (await client.next("handshake"))["message"]["clientId"]
+        await client.next("ready")
+        running_notifier.notifier.end_all_sessions("test")  # e.g. dropped as a slow reader
+
+        again = await client.next("handshake")
+        assert again["message"]["successful"] is True
+        assert again["message"]["clientId"] != first
+        await client.next("ready")
+        await events.outcomes(outcome_for("reject-record", received_at_ns=time.time_ns()))
+        assert_messages_match(await client.messages(2), "reject-record")
