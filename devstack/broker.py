@@ -92,7 +92,12 @@ class LocalBroker:
                 stderr=jvm_errors,
             )
         try:
-            wait_for_broker(self.bootstrap_servers, ready_timeout, alive=self.is_running)
+            wait_for_broker(
+                self.bootstrap_servers,
+                ready_timeout,
+                alive=self.is_running,
+                cluster_id=self._cluster_id(),
+            )
         except TimeoutError as error:
             self.stop()
             raise BrokerFailed(f"broker not ready: {error}\n{self._log_tail()}") from error
@@ -152,6 +157,14 @@ class LocalBroker:
         )
         if result.returncode != 0:
             raise BrokerFailed(f"{main_class} failed:\n{result.stdout}\n{result.stderr}")
+
+    def _cluster_id(self) -> str:
+        meta = (self.workdir / "data" / "meta.properties").read_text()
+        return next(
+            line.partition("=")[2].strip()
+            for line in meta.splitlines()
+            if line.startswith("cluster.id=")
+        )
 
     def _log_tail(self, lines: int = 40) -> str:
         if not self.log_file.exists():

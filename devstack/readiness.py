@@ -10,14 +10,20 @@ from aiokafka.errors import KafkaError
 
 
 def wait_for_broker(
-    bootstrap_servers: str, timeout: float, alive: Callable[[], bool] = lambda: True
+    bootstrap_servers: str,
+    timeout: float,
+    alive: Callable[[], bool] = lambda: True,
+    cluster_id: str | None = None,
 ) -> None:
-    """Block until the cluster metadata lists a broker; TimeoutError after `timeout` seconds."""
+    """Block until the cluster metadata lists a broker (of `cluster_id`, when given, so that
+    another broker that took the port does not count); TimeoutError after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not alive():
             raise TimeoutError(f"the broker process for {bootstrap_servers} exited")
-        if _port_open(bootstrap_servers) and asyncio.run(_lists_a_broker(bootstrap_servers)):
+        if _port_open(bootstrap_servers) and asyncio.run(
+            _lists_a_broker(bootstrap_servers, cluster_id)
+        ):
             return
         time.sleep(0.2)
     raise TimeoutError(f"no broker listed at {bootstrap_servers} within {timeout:.0f} s")
@@ -32,7 +38,7 @@ def _port_open(bootstrap_servers: str) -> bool:
         return False
 
 
-async def _lists_a_broker(bootstrap_servers: str) -> bool:
+async def _lists_a_broker(bootstrap_servers: str, cluster_id: str | None) -> bool:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=3000)
     try:
         await admin.start()
@@ -41,4 +47,6 @@ async def _lists_a_broker(bootstrap_servers: str) -> bool:
         return False
     finally:
         await admin.close()
+    if cluster_id is not None and cluster.get("cluster_id") != cluster_id:
+        return False
     return bool(cluster.get("brokers"))
