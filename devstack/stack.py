@@ -33,7 +33,7 @@ class Service:
     process: "subprocess.Popen[bytes] | None" = None
 
     def exists(self) -> bool:
-        return importlib.util.find_spec(f"{self.module}.__main__") is not None
+        return _runnable(self.module)
 
 
 class _StopRequested(Exception):
@@ -165,7 +165,7 @@ def _healthy(url: str) -> bool:
 
 
 def _load_demo_data(settings: DevstackSettings, bootstrap: str) -> None:
-    if importlib.util.find_spec("ocs_worker.__main__") is None:
+    if not _runnable("ocs_worker"):
         return
     command = [
         sys.executable, "-m", "ocs_worker", "import",
@@ -174,6 +174,13 @@ def _load_demo_data(settings: DevstackSettings, bootstrap: str) -> None:
     ]  # fmt: skip
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap}
     subprocess.run(command, env=env, check=True)  # noqa: S603
+
+
+def _runnable(package: str) -> bool:
+    """The package exists and runs as `python -m package` (a fresh clone lacks empty folders)."""
+    if importlib.util.find_spec(package) is None:
+        return False
+    return importlib.util.find_spec(f"{package}.__main__") is not None
 
 
 def _watch(services: list[Service]) -> None:

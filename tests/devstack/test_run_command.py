@@ -46,6 +46,8 @@ def test_run_starts_the_stack_and_ctrl_c_stops_every_process(tmp_path: Path) -> 
                 if line.startswith("ready in"):
                     break
             transcript = "".join(output)
+            assert output[-1:] != [], transcript
+            assert output[-1].startswith("ready in"), transcript
             assert "broker ready at 127.0.0.1:" in transcript, transcript
             assert "topics ready: ocs.commands" in transcript
             assert not (state / "left-over").exists(), "--reset keeps old state"
