@@ -77,11 +77,13 @@ async def test_aiokafka_commits_one_batch_and_aborts_another(
 
         async with producer.transaction():
             for message in inputs[:2]:
-                await producer.send(topics.events, b"committed:" + (message.value or b""))
+                await producer.send(
+                    topics.events, b"committed:" + (message.value or b""), partition=0
+                )
             await producer.send_offsets_to_transaction({source: inputs[1].offset + 1}, group)
 
         await producer.begin_transaction()
-        await producer.send(topics.events, b"aborted:" + (inputs[2].value or b""))
+        await producer.send(topics.events, b"aborted:" + (inputs[2].value or b""), partition=0)
         await producer.send_offsets_to_transaction({source: inputs[2].offset + 1}, group)
         await producer.abort_transaction()
     finally:
