@@ -15,7 +15,8 @@ class KafkaUnavailable(RuntimeError):
 
 def ensure_kafka_libs(cache_dir: Path, version: str = KAFKA_VERSION) -> Path:
     """The folder of jars for `version`, fetched with Maven on first use."""
-    libs = cache_dir / f"kafka-{version}" / "libs"
+    # Absolute: Maven resolves a relative output directory against the POM's folder.
+    libs = (cache_dir / f"kafka-{version}" / "libs").resolve()
     complete = libs.parent / ".complete"
     if complete.exists():
         return libs

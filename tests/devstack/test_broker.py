@@ -92,3 +92,13 @@ def test_the_jvm_dies_when_its_parent_is_killed(tmp_path: Path) -> None:
             assert wait_until(lambda: not is_alive(jvm), timeout=15)
         finally:
             parent.kill()
+
+
+def test_a_relative_cache_dir_is_filled_where_it_points(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make run` passes the relative `.cache`; the jars must land there, not beside the POM."""
+    monkeypatch.chdir(tmp_path)
+    libs = ensure_kafka_libs(Path("relative-cache"))
+    assert libs == tmp_path / "relative-cache" / "kafka-4.3.1" / "libs"
+    assert (libs / "kafka_2.13-4.3.1.jar").exists()
