@@ -1,5 +1,5 @@
-"""The spec's documented exchanges (/work/shared/spec/vectors), turned into the events that
-cause them and compared field by field with what clients receive."""
+"""The spec's documented exchanges (tests/vectors, copied from the spec), turned into the
+events that cause them and compared field by field with what clients receive."""
 
 import json
 import os
@@ -9,7 +9,7 @@ from typing import Any
 
 from outbound_contracts.events import UserEventRaised
 
-VECTORS_DIR = Path(os.environ.get("GWS_SPEC_VECTORS", "/work/shared/spec/vectors"))
+VECTORS_DIR = Path(os.environ.get("GWS_SPEC_VECTORS", Path(__file__).parents[1] / "vectors"))
 VECTOR_USERS = {"reject-record": "agent1", "cancel-record": "agent2"}
 
 
