@@ -1,0 +1,100 @@
+"""The composition root: settings in, a FastAPI app out, Kafka owned by the lifespan."""
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+
+from gateway.auth import Authenticator
+from gateway.errors import GwsError
+from gateway.publisher import CommandPublisher, KafkaCommandPublisher
+from gateway.record_requests import operation_of, parse_body, record_command
+from gateway.settings import GatewaySettings
+from outbound_contracts.identity import OUTBOUND_FEATURE, UserDirectory
+from outbound_contracts.session import SESSION_COOKIE, issue_session_token
+from outbound_contracts.topics import TopicNames
+
+log = logging.getLogger("gateway")
+
+
+def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = None) -> FastAPI:
+    authenticator = Authenticator(UserDirectory.load(settings.users_file), settings.session_secret)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, CommandPublisher]]:
+        if publisher is not None:
+            yield {"publisher": publisher}
+            return
+        kafka = KafkaCommandPublisher(
+            settings.kafka_bootstrap_servers,
+            TopicNames.with_prefix(settings.topic_prefix).commands,
+            settings.publish_timeout_seconds,
+        )
+        await kafka.start()
+        try:
+            yield {"publisher": kafka}
+        finally:
+            await kafka.stop()
+
+    app = FastAPI(title="GWS v2 Outbound API", lifespan=lifespan)
+
+    @app.exception_handler(GwsError)
+    async def gws_error(request: Request, error: GwsError) -> JSONResponse:
+        log.info("refused %s %s: %s", request.method, request.url.path, error.message)
+        return error.reply()
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        status_code = 6 if error.status_code == 404 else 2
+        return GwsError(error.status_code, status_code, str(error.detail)).reply()
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+        return GwsError(400, 2, "Invalid request").reply()
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/api/v2/me/outbound-records/{record_handle}")
+    async def outbound_record(record_handle: str, request: Request) -> Response:
+        received_at_ns = time.time_ns()
+        caller = await authenticator.caller(request)
+        if not caller.has_feature(OUTBOUND_FEATURE):
+            raise GwsError(403, 5, f"The user lacks the feature '{OUTBOUND_FEATURE}'")
+        raw = await request.body()
+        if len(raw) > settings.max_body_bytes:
+            raise GwsError(
+                413, 2, f"The request body exceeds the limit of {settings.max_body_bytes} bytes"
+            )
+        body = parse_body(raw)
+        operation = operation_of(body)
+        command = record_command(
+            operation,
+            record_handle,
+            body,
+            user_name=caller.user_name,
+            received_at_ns=received_at_ns,
+        )
+        if caller.device_at(body["devicePath"]) is None:
+            raise GwsError(404, 6, f"Device '{body['devicePath']}' is not one of the user's")
+        await request.state.publisher.publish(command)
+        log.info(
+            "accepted %s command_id=%s user=%s", operation, command.command_id, caller.user_name
+        )
+        response = JSONResponse({"statusCode": 0})
+        token = issue_session_token(
+            caller.user_name,
+            settings.session_secret,
+            now=time.time(),
+            ttl_seconds=settings.session_ttl_seconds,
+        )
+        response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", path="/")
+        return response
+
+    return app

@@ -1,0 +1,31 @@
+"""Gateway settings (env prefix `GATEWAY_`), read once in `main()` and passed down."""
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class GatewaySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", frozen=True, populate_by_name=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    publish_timeout_seconds: float = Field(default=2.0, gt=0)
+    max_body_bytes: int = Field(default=65536, gt=0)
+    session_ttl_seconds: int = Field(default=8 * 3600, gt=0)
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:19092",
+        validation_alias=AliasChoices("GATEWAY_KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP_SERVERS"),
+    )
+    topic_prefix: str = Field(
+        default="", validation_alias=AliasChoices("GATEWAY_OCS_TOPIC_PREFIX", "OCS_TOPIC_PREFIX")
+    )
+    users_file: Path = Field(
+        default=Path("demo/users.json"),
+        validation_alias=AliasChoices("GATEWAY_GWS_USERS_FILE", "GWS_USERS_FILE"),
+    )
+    session_secret: str = Field(
+        min_length=1,
+        validation_alias=AliasChoices("GATEWAY_GWS_SESSION_SECRET", "GWS_SESSION_SECRET"),
+    )
