@@ -1,6 +1,7 @@
 """The port through which accepted commands leave: Kafka in production, memory in unit tests."""
 
 import asyncio
+import logging
 from typing import Protocol
 
 from aiokafka import AIOKafkaProducer
@@ -8,6 +9,8 @@ from aiokafka import AIOKafkaProducer
 from gateway.errors import GwsError
 from outbound_contracts.codec import encode
 from outbound_contracts.commands import AgentCommand
+
+log = logging.getLogger(__name__)
 
 
 class CommandPublisher(Protocol):
@@ -32,7 +35,13 @@ class KafkaCommandPublisher:
         await self._producer.start()
 
     async def stop(self) -> None:
-        await self._producer.stop()
+        """Flush, but never wait for a broker that is gone: whatever it has not confirmed by
+        now was answered 503 (not accepted), so giving up on it loses no accepted command."""
+        try:
+            async with asyncio.timeout(self._timeout):
+                await self._producer.stop()
+        except TimeoutError:
+            log.warning("broker unreachable at shutdown: unconfirmed (503-answered) writes dropped")
 
     async def publish(self, command: AgentCommand) -> None:
         try:
