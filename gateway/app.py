@@ -10,12 +10,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from gateway.auth import Authenticator
-from gateway.errors import GwsError
+from gateway.errors import GwsError, access_denied
 from gateway.publisher import CommandPublisher, KafkaCommandPublisher
 from gateway.record_requests import operation_of, parse_body, record_command
 from gateway.settings import GatewaySettings
-from outbound_contracts.identity import OUTBOUND_FEATURE, UserDirectory
+from outbound_contracts.credentials import Authenticator
+from outbound_contracts.identity import OUTBOUND_FEATURE, UserAccount, UserDirectory
 from outbound_contracts.session import SESSION_COOKIE, issue_session_token
 from outbound_contracts.topics import TopicNames
 
@@ -23,7 +23,17 @@ log = logging.getLogger("gateway")
 
 
 def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = None) -> FastAPI:
-    authenticator = Authenticator(UserDirectory.load(settings.users_file), settings.session_secret)
+    directory = UserDirectory.load(settings.users_file)
+    authenticator = Authenticator(directory, settings.session_secret, cache_size=1024)
+
+    async def caller_of(request: Request) -> UserAccount:
+        user_name = await authenticator.user_for(
+            request.headers.get("authorization"), request.cookies.get(SESSION_COOKIE)
+        )
+        account = directory.get(user_name) if user_name is not None else None
+        if account is None:
+            raise access_denied()
+        return account
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, CommandPublisher]]:
@@ -64,7 +74,7 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
     @app.post("/api/v2/me/outbound-records/{record_handle}")
     async def outbound_record(record_handle: str, request: Request) -> Response:
         received_at_ns = time.time_ns()
-        caller = await authenticator.caller(request)
+        caller = await caller_of(request)
         if not caller.has_feature(OUTBOUND_FEATURE):
             raise GwsError(403, 5, f"The user lacks the feature '{OUTBOUND_FEATURE}'")
         raw = await request.body()

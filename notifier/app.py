@@ -15,7 +15,6 @@ from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import JSONResponse, Response
 
-from notifier.auth import Authenticator
 from notifier.bayeux import Advice, Bayeux
 from notifier.delivery import Delivery
 from notifier.kafka import EventConsumer
@@ -23,6 +22,7 @@ from notifier.metrics import NotifierMetrics
 from notifier.sessions import SessionRegistry
 from notifier.settings import NotifierSettings
 from notifier.transports import LongPolling, WebSocketTransport
+from outbound_contracts.credentials import Authenticator
 from outbound_contracts.identity import UserDirectory
 
 log = logging.getLogger(__name__)

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from notifier import channels
-from notifier.auth import Authenticator
 from notifier.metrics import NotifierMetrics
 from notifier.sessions import Message, Session, SessionRegistry
+from outbound_contracts.credentials import Authenticator
 
 BAYEUX_VERSION = "1.0"
 CONNECTION_TYPES = ("long-polling", "websocket")

@@ -1,6 +1,6 @@
 import base64
 
-from notifier.auth import Authenticator
+from outbound_contracts.credentials import Authenticator
 from outbound_contracts.identity import Device, UserAccount, UserDirectory, hash_password
 from outbound_contracts.session import issue_session_token
 

@@ -1,4 +1,6 @@
-"""Who is handshaking: HTTP Basic against the users file, or the gateway's session cookie."""
+"""Who is calling: HTTP Basic against the users file, or the gateway's session cookie.
+
+Shared by the gateway and the notifier, which must accept exactly the same credentials."""
 
 import asyncio
 import hashlib
