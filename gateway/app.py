@@ -71,6 +71,28 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    @app.get("/api/v2/me")
+    async def me(request: Request) -> dict[str, object]:
+        caller = await caller_of(request)
+        user = {
+            "id": caller.id,
+            "userName": caller.user_name,
+            "firstName": caller.first_name,
+            "lastName": caller.last_name,
+            "roles": caller.roles,
+            "enabled": caller.enabled,
+        }
+        return {"statusCode": 0, "user": user}
+
+    @app.get("/api/v2/me/devices")
+    async def my_devices(request: Request) -> dict[str, object]:
+        caller = await caller_of(request)
+        devices = [
+            {"id": d.id, "phoneNumber": d.phone_number, "deviceState": d.device_state}
+            for d in caller.devices
+        ]
+        return {"statusCode": 0, "devices": devices}
+
     @app.post("/api/v2/me/outbound-records/{record_handle}")
     async def outbound_record(record_handle: str, request: Request) -> Response:
         received_at_ns = time.time_ns()

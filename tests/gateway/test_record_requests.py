@@ -222,3 +222,29 @@ async def test_checks_run_in_the_spec_order(
     )
     assert (await post(client, foreign_device))[1]["statusCode"] == 1
     assert published.published == []
+
+
+async def test_me_describes_the_caller(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v2/me", headers=basic("agent1"))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["statusCode"] == 0
+    assert body["user"]["userName"] == "agent1"
+    assert body["user"]["enabled"] is True
+    assert "passwordHash" not in str(body)
+
+
+async def test_my_devices_are_the_callers_only(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v2/me/devices", headers=basic("agent2"))
+    assert response.json() == {
+        "statusCode": 0,
+        "devices": [
+            {
+                "id": "57fc644b-c3b8-4ce8-ad82-d7e15c5f0b33",
+                "phoneNumber": "7002",
+                "deviceState": "Active",
+            }
+        ],
+    }
+    anonymous = await client.get("/api/v2/me/devices")
+    assert (anonymous.status_code, anonymous.json()["statusCode"]) == (401, 20)
