@@ -1,0 +1,1 @@
+"""The Outbound Contact Server record engine: applies `ocs.commands` exactly once."""

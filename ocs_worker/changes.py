@@ -1,0 +1,85 @@
+"""State changes: what the core decides, what the changelog stores, what a restore replays.
+
+One change replaces one entity (a campaign definition, a record, an agent's preview session, a
+do-not-call phone), so the compacted changelog keeps exactly the latest value of each.
+"""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from outbound_contracts.records import CallingListRecord
+
+
+class _Change(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    application_id: int
+    campaign_name: str
+
+    @property
+    def campaign(self) -> tuple[int, str]:
+        return (self.application_id, self.campaign_name)
+
+    def _prefix(self) -> str:
+        return f"{self.application_id}:{self.campaign_name}"
+
+
+class CampaignDefined(_Change):
+    type: Literal["CampaignDefined"] = "CampaignDefined"
+    calling_lists: tuple[str, ...]
+    dialing_mode: Literal["Preview"] = "Preview"
+
+    @property
+    def entity_key(self) -> str:
+        return f"{self._prefix()}:campaign"
+
+
+class RecordStored(_Change):
+    type: Literal["RecordStored"] = "RecordStored"
+    record: CallingListRecord
+    rejected_by: str | None = Field(
+        default=None, description="The agent who last rejected it: not handed straight back"
+    )
+
+    @property
+    def entity_key(self) -> str:
+        return f"{self._prefix()}:record:{self.record.record_handle}"
+
+
+class PreviewSessionChanged(_Change):
+    type: Literal["PreviewSessionChanged"] = "PreviewSessionChanged"
+    user_name: str
+    device_id: str | None = Field(description="None: the session ended")
+
+    @property
+    def entity_key(self) -> str:
+        return f"{self._prefix()}:session:{self.user_name}"
+
+
+class PhoneBlocked(_Change):
+    """The phone joined the campaign's do-not-call list (never leaves it)."""
+
+    type: Literal["PhoneBlocked"] = "PhoneBlocked"
+    phone: str
+
+    @property
+    def entity_key(self) -> str:
+        return f"{self._prefix()}:dnc:{self.phone}"
+
+
+Change = Annotated[
+    CampaignDefined | RecordStored | PreviewSessionChanged | PhoneBlocked,
+    Field(discriminator="type"),
+]
+
+_changes: TypeAdapter[Change] = TypeAdapter(Change)
+
+
+def encode_change(change: Change) -> tuple[bytes, bytes]:
+    """The changelog entry (key, value) of a change."""
+    return change.entity_key.encode(), change.model_dump_json().encode()
+
+
+def decode_change(value: bytes) -> Change:
+    return _changes.validate_json(value)

@@ -1,0 +1,117 @@
+"""The record state of the campaigns one worker owns (one instance per owned partition).
+
+Only `with_change` mutates it; the core (`engine.apply`) reads it and returns changes. The
+indexes (chains, the Ready queue, phones) are derived from the records and are never stored.
+"""
+
+from bisect import insort
+from dataclasses import dataclass, field
+
+from ocs_worker.changes import (
+    CampaignDefined,
+    Change,
+    PhoneBlocked,
+    PreviewSessionChanged,
+    RecordStored,
+)
+from outbound_contracts.records import CallingListRecord
+from outbound_contracts.vocabulary import RecordStatus, RecordType
+
+CampaignKey = tuple[int, str]
+
+FINAL_STATUSES = frozenset({RecordStatus.UPDATED, RecordStatus.CANCELLED})
+
+
+def is_final(record: CallingListRecord) -> bool:
+    return record.record_status in FINAL_STATUSES or record.record_type is RecordType.NO_CALL
+
+
+def is_dialable(record: CallingListRecord) -> bool:
+    return (
+        record.record_status is RecordStatus.READY and record.record_type is not RecordType.NO_CALL
+    )
+
+
+@dataclass
+class CampaignState:
+    application_id: int
+    name: str
+    calling_lists: tuple[str, ...] = ()
+    records: dict[int, CallingListRecord] = field(default_factory=dict)
+    rejected_by: dict[int, str] = field(default_factory=dict)
+    sessions: dict[str, str] = field(default_factory=dict)
+    do_not_call: set[str] = field(default_factory=set)
+    chains: dict[int, set[int]] = field(default_factory=dict)
+    phones: dict[str, set[int]] = field(default_factory=dict)
+    ready_chains: list[int] = field(default_factory=list)
+    """Chain ids with a dialable record, ascending: the preview queue."""
+    _ready_set: set[int] = field(default_factory=set)
+    max_handle: int = -1
+    max_chain_id: int = -1
+
+    @property
+    def defined(self) -> bool:
+        return bool(self.calling_lists)
+
+    def chain_records(self, chain_id: int) -> list[CallingListRecord]:
+        """The chain in processing order (chain number)."""
+        handles = self.chains.get(chain_id, set())
+        return sorted((self.records[h] for h in handles), key=lambda r: r.chain_n)
+
+    def store(self, record: CallingListRecord, rejected_by: str | None) -> None:
+        handle = record.record_handle
+        previous = self.records.get(handle)
+        if previous is not None and previous.phone != record.phone:
+            self.phones[previous.phone].discard(handle)
+        self.records[handle] = record
+        if rejected_by is None:
+            self.rejected_by.pop(handle, None)
+        else:
+            self.rejected_by[handle] = rejected_by
+        self.chains.setdefault(record.chain_id, set()).add(handle)
+        self.phones.setdefault(record.phone, set()).add(handle)
+        self.max_handle = max(self.max_handle, handle)
+        self.max_chain_id = max(self.max_chain_id, record.chain_id)
+        self._refresh_queue(record.chain_id)
+
+    def _refresh_queue(self, chain_id: int) -> None:
+        dialable = any(is_dialable(self.records[h]) for h in self.chains[chain_id])
+        if dialable and chain_id not in self._ready_set:
+            self._ready_set.add(chain_id)
+            insort(self.ready_chains, chain_id)
+        elif not dialable and chain_id in self._ready_set:
+            self._ready_set.discard(chain_id)
+            self.ready_chains.remove(chain_id)
+
+
+@dataclass
+class PartitionState:
+    """Every campaign whose commands land on one partition of `ocs.commands`."""
+
+    campaigns: dict[CampaignKey, CampaignState] = field(default_factory=dict)
+
+    def campaign(self, key: CampaignKey) -> CampaignState | None:
+        found = self.campaigns.get(key)
+        return found if found is not None and found.defined else None
+
+    def with_change(self, change: Change) -> None:
+        key = change.campaign
+        campaign = self.campaigns.get(key)
+        if campaign is None:
+            # A restore may meet a record before its (later redefined) campaign entry.
+            campaign = self.campaigns[key] = CampaignState(*key)
+        match change:
+            case CampaignDefined():
+                campaign.calling_lists = change.calling_lists
+            case RecordStored():
+                campaign.store(change.record, change.rejected_by)
+            case PreviewSessionChanged(device_id=None):
+                campaign.sessions.pop(change.user_name, None)
+            case PreviewSessionChanged(device_id=str(device_id)):
+                campaign.sessions[change.user_name] = device_id
+            case PhoneBlocked():
+                campaign.do_not_call.add(change.phone)
+
+    def with_changes(self, changes: list[Change]) -> None:
+        for change in changes:
+            self.with_change(change)
