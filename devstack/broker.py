@@ -84,7 +84,7 @@ class LocalBroker:
         properties = self._write_properties()
         if not (self.workdir / "data" / "meta.properties").exists():
             self._java("256m", "kafka.tools.StorageTool", "format", "--standalone",
-                       "-t", _new_cluster_id(), "-c", str(properties))  # fmt: skip
+                       f"--cluster-id={_new_cluster_id()}", "-c", str(properties))  # fmt: skip
         with (self.workdir / "logs" / "jvm.err").open("ab") as jvm_errors:
             self._process = spawn(
                 self._command(self.heap, "kafka.Kafka", str(properties)),
