@@ -1,0 +1,93 @@
+"""`python -m ocs_worker` serves; `python -m ocs_worker import FILE.csv` loads a calling list."""
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+from tqdm import tqdm  # type: ignore[import-untyped]
+
+from ocs_worker.calling_list import CallingListError, read_calling_list
+from ocs_worker.importer import import_rows
+from ocs_worker.service import OcsWorker
+from ocs_worker.settings import WorkerSettings
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
+    try:
+        settings = WorkerSettings()
+    except ValidationError as error:
+        print(f"ocs_worker: bad settings: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level="WARNING" if arguments.command == "import" else settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if arguments.command == "import":
+        return _import(settings, arguments)
+    asyncio.run(_serve(settings))
+    return 0
+
+
+async def _serve(settings: WorkerSettings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await OcsWorker(settings).run(stop)
+
+
+def _import(settings: WorkerSettings, arguments: argparse.Namespace) -> int:
+    path: Path = arguments.file
+    try:
+        with path.open(newline="", encoding="utf-8") as lines:
+            rows = read_calling_list(lines, arguments.calling_list)
+    except OSError as error:
+        print(f"{path}: {error.strerror}", file=sys.stderr)
+        return 2
+    except CallingListError as error:
+        for problem in error.problems:
+            print(f"{path}: {problem}", file=sys.stderr)
+        print(f"{path}: nothing imported", file=sys.stderr)
+        return 2
+    with tqdm(total=len(rows), unit="row", desc=f"importing {path.name}", file=sys.stderr) as bar:
+        try:
+            report = asyncio.run(
+                import_rows(
+                    settings, arguments.application_id, arguments.campaign, rows, bar.update
+                )
+            )
+        except TimeoutError:
+            print("the worker did not confirm every batch in time; is it running?", file=sys.stderr)
+            return 1
+    for rejection in report.rejected:
+        print(f"{path}: line {rejection.line}: skipped: {rejection.reason}", file=sys.stderr)
+    print(
+        f"imported {report.imported} record(s) into {arguments.application_id}:"
+        f"{arguments.campaign}; skipped {len(report.rejected)}"
+    )
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ocs_worker", description=__doc__)
+    commands = parser.add_subparsers(dest="command")
+    load = commands.add_parser("import", help="import a calling list (CSV) into a campaign")
+    load.add_argument("--application-id", type=int, required=True)
+    load.add_argument("--campaign", required=True)
+    load.add_argument(
+        "--calling-list",
+        default="CallingList1",
+        help="for rows without a calling_list column value (default: CallingList1)",
+    )
+    load.add_argument("file", type=Path)
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

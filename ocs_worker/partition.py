@@ -1,0 +1,123 @@
+"""One owned partition of `ocs.commands`: its state and its transactional producer.
+
+A batch of commands becomes one Kafka transaction holding their outcome events, their
+changelog entries (same partition number as the commands) and the consumer offset after them.
+"""
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from aiokafka import AIOKafkaProducer, TopicPartition
+
+from ocs_worker.changes import encode_change
+from ocs_worker.engine import apply
+from ocs_worker.state import PartitionState
+from outbound_contracts.codec import ContractViolation, decode_command, encode
+from outbound_contracts.commands import Command
+from outbound_contracts.events import AgentOutcome, RecordsImported
+from outbound_contracts.topics import TopicNames, campaign_key, user_key
+
+log = logging.getLogger(__name__)
+
+
+class Record(Protocol):
+    """What the worker reads of an aiokafka ConsumerRecord."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+
+
+def transactional_id(group_id: str, partition: TopicPartition) -> str:
+    return f"{group_id}-{partition.topic}-{partition.partition}"
+
+
+@dataclass
+class OwnedPartition:
+    source: TopicPartition
+    producer: AIOKafkaProducer
+    state: PartitionState
+    topics: TopicNames
+    group_id: str
+    next_offset: int | None = None
+    """Offsets below this are already committed: a stale fetch must not apply them again."""
+
+    async def process(self, messages: list[Record]) -> int:
+        """Applies the batch in one transaction; returns how many commands it applied."""
+        if self.next_offset is not None:
+            messages = [m for m in messages if m.offset >= self.next_offset]
+        if not messages:
+            return 0
+        await self.producer.begin_transaction()
+        try:
+            sends: list[asyncio.Future[Any]] = []
+            for message in messages:
+                sends += await self._handle(message)
+            await asyncio.gather(*sends)
+            await self.producer.send_offsets_to_transaction(
+                {self.source: messages[-1].offset + 1}, self.group_id
+            )
+            await self.producer.commit_transaction()
+        except BaseException:
+            # The state already holds this batch's changes: only a restore can undo them,
+            # so the worker stops and its partitions are restored by whoever owns them next.
+            log.exception("transaction on %s failed; the worker must restart", self.source)
+            raise
+        self.next_offset = messages[-1].offset + 1
+        return len(messages)
+
+    async def _handle(self, message: Record) -> list[asyncio.Future[Any]]:
+        try:
+            command = decode_command(message.value)
+            _check_key(command, message.key)
+        except ContractViolation as violation:
+            log.warning("dead-lettering %s@%d: %s", self.source, message.offset, violation)
+            return [await self._dead_letter(message, str(violation))]
+        started = time.perf_counter_ns()
+        transition = apply(self.state, command)
+        elapsed = time.perf_counter_ns() - started
+        self.state.with_changes(transition.changes)
+        sends = []
+        for outcome in transition.outcomes:
+            if isinstance(outcome, RecordsImported):
+                key = campaign_key(outcome.application_id, outcome.campaign_name)
+                sends.append(await self.producer.send(self.topics.events, encode(outcome), key))
+                continue
+            timed: AgentOutcome = outcome.model_copy(update={"processing_ns": elapsed})
+            value = encode(timed)
+            sends.append(
+                await self.producer.send(self.topics.events, value, user_key(timed.user_name))
+            )
+        for change in transition.changes:
+            key, value = encode_change(change)
+            sends.append(
+                await self.producer.send(
+                    self.topics.records_changelog, value, key, partition=self.source.partition
+                )
+            )
+        return sends
+
+    async def _dead_letter(self, message: Record, reason: str) -> asyncio.Future[Any]:
+        headers = [
+            ("reason", reason.encode()),
+            ("source-topic", message.topic.encode()),
+            ("source-partition", str(message.partition).encode()),
+            ("source-offset", str(message.offset).encode()),
+        ]
+        future: asyncio.Future[Any] = await self.producer.send(
+            self.topics.dead_letter, message.value, message.key, headers=headers
+        )
+        return future
+
+
+def _check_key(command: Command, key: bytes | None) -> None:
+    """A command keyed to another campaign would be applied by a worker that does not own it."""
+    if key != command.partition_key:
+        raise ContractViolation(
+            f"message key {key!r} is not the command's campaign key {command.partition_key!r}"
+        )

@@ -1,0 +1,103 @@
+"""The worker's composition root: a consumer group member that owns some command partitions.
+
+On assignment it starts one transactional producer per partition (fencing any zombie of the
+previous owner), restores those partitions from the changelog, then applies their commands;
+on revocation it finishes the batch in hand and lets those partitions go.
+"""
+
+import asyncio
+import logging
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+
+from ocs_worker.partition import OwnedPartition, transactional_id
+from ocs_worker.restore import restore
+from ocs_worker.settings import WorkerSettings
+
+log = logging.getLogger(__name__)
+
+
+class OcsWorker(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, settings: WorkerSettings) -> None:
+        self._settings = settings
+        self._topics = settings.topics
+        self._owned: dict[TopicPartition, OwnedPartition] = {}
+        self._lock = asyncio.Lock()
+        self.applied = 0
+
+    @property
+    def owned_partitions(self) -> list[int]:
+        return sorted(tp.partition for tp in self._owned)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Serves until `stop` is set, then lets its partitions go cleanly."""
+        settings = self._settings
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            group_id=settings.group_id,
+            isolation_level="read_committed",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
+        consumer.subscribe([self._topics.commands], listener=self)
+        await consumer.start()
+        try:
+            while not stop.is_set():
+                fetched = await consumer.getmany(
+                    timeout_ms=settings.batch_max_ms, max_records=settings.batch_max_commands
+                )
+                async with self._lock:
+                    for tp, messages in fetched.items():
+                        owned = self._owned.get(tp)
+                        if owned is None:
+                            continue  # revoked while the batch was in flight
+                        if owned.next_offset is None:
+                            owned.next_offset = await consumer.committed(tp) or 0
+                        self.applied += await owned.process(messages)
+        finally:
+            await consumer.stop()  # revokes: the listener closes the producers
+            await self._release(list(self._owned))
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        async with self._lock:
+            await self._release(revoked)
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        async with self._lock:
+            fresh = [tp for tp in assigned if tp not in self._owned]
+            producers = {tp: self._producer(tp) for tp in fresh}
+            for producer in producers.values():
+                await producer.start()  # InitProducerId: fences the previous owner
+            states = await restore(
+                self._settings.kafka_bootstrap_servers,
+                self._topics.records_changelog,
+                [tp.partition for tp in fresh],
+            )
+            for tp, producer in producers.items():
+                self._owned[tp] = OwnedPartition(
+                    source=tp,
+                    producer=producer,
+                    state=states[tp.partition],
+                    topics=self._topics,
+                    group_id=self._settings.group_id,
+                )
+            log.info("owning partitions %s", self.owned_partitions)
+
+    async def _release(self, partitions: list[TopicPartition]) -> None:
+        for tp in partitions:
+            owned = self._owned.pop(tp, None)
+            if owned is not None:
+                await owned.producer.stop()
+        if partitions:
+            log.info(
+                "released %s; owning %s",
+                sorted(p.partition for p in partitions),
+                self.owned_partitions,
+            )
+
+    def _producer(self, tp: TopicPartition) -> AIOKafkaProducer:
+        return AIOKafkaProducer(
+            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            transactional_id=transactional_id(self._settings.group_id, tp),
+            linger_ms=5,
+        )

@@ -1,0 +1,36 @@
+"""Settings of the worker and its import command (env prefix `WORKER_`), read once in `main()`."""
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from outbound_contracts.topics import TopicNames
+
+
+class WorkerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WORKER_", frozen=True, populate_by_name=True)
+
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:19092",
+        validation_alias=AliasChoices("WORKER_KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP_SERVERS"),
+    )
+    ocs_topic_prefix: str = Field(
+        default="", validation_alias=AliasChoices("WORKER_OCS_TOPIC_PREFIX", "OCS_TOPIC_PREFIX")
+    )
+    group_id: str = Field(default="ocs-worker", min_length=1)
+    batch_max_commands: int = Field(
+        default=500, gt=0, description="Most commands applied in one Kafka transaction"
+    )
+    batch_max_ms: int = Field(
+        default=20, gt=0, description="Longest wait for more commands before a transaction"
+    )
+    import_batch_rows: int = Field(
+        default=1000, gt=0, description="Calling-list rows per ImportRecords command"
+    )
+    import_timeout_seconds: float = Field(
+        default=300.0, gt=0, description="How long the import waits for the worker's answers"
+    )
+    log_level: str = Field(default="info", pattern="^(debug|info|warning|error)$")
+
+    @property
+    def topics(self) -> TopicNames:
+        return TopicNames.with_prefix(self.ocs_topic_prefix)

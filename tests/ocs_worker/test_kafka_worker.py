@@ -1,0 +1,167 @@
+"""The worker on the real broker: vectors, restore after a restart, dead letters."""
+
+import asyncio
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.partitioner import DefaultPartitioner
+
+from gateway.record_requests import record_command
+from ocs_worker.changes import decode_change
+from outbound_contracts.codec import decode_event
+from outbound_contracts.commands import CancelRecord, Command, RejectRecord
+from outbound_contracts.events import CommandFailed, RecordsImported, UserEventRaised
+from outbound_contracts.topics import TopicNames, campaign_key
+from tests.ocs_worker.builders import LIST, NOW_NS, agent, define, held, import_records, record
+from tests.ocs_worker.conftest import read_topic, running_worker, send_commands, worker_settings
+from tests.ocs_worker.test_record_operations import vector
+
+pytestmark = pytest.mark.kafka
+
+SEED: list[Command] = [
+    define(),
+    import_records(
+        held(9, chain_id=1, by="agent1"),
+        held(11, chain_id=2, by="agent2", phone="3001"),
+        record(12, chain_id=2, chain_n=1),
+    ),
+]
+
+
+def vector_command(name: str, user: str) -> Command:
+    """The command the gateway builds from the vector's request body."""
+    exchange = vector(name)
+    body = exchange["request"]["body"]
+    handle = exchange["request"]["path"].rsplit("/", 1)[1]
+    command = record_command(
+        body["operationName"], handle, body, user_name=user, received_at_ns=NOW_NS
+    )
+    assert isinstance(command, RejectRecord | CancelRecord)
+    return command
+
+
+def agent_events(values: list[bytes]) -> list[Any]:
+    events = [decode_event(value) for value in values]
+    return [e for e in events if not isinstance(e, RecordsImported)]
+
+
+async def test_each_vectors_command_yields_exactly_the_vectors_user_event(
+    kafka_bootstrap: str, topics: TopicNames
+) -> None:
+    commands = [
+        *SEED,
+        vector_command("reject-record", "agent1"),
+        vector_command("cancel-record", "agent2"),
+    ]
+    await send_commands(kafka_bootstrap, topics, commands)
+    async with running_worker(worker_settings(kafka_bootstrap, topics)):
+        values = await read_topic(kafka_bootstrap, topics.events, expected=3)
+    events = agent_events(values)
+    assert len(events) == 2
+    for event, name in zip(events, ("reject-record", "cancel-record"), strict=True):
+        outbound, internal = (message["data"] for message in vector(name)["cometd"])
+        assert isinstance(event, UserEventRaised)
+        assert event.notification_type == outbound["notificationType"]
+        assert event.message_type == outbound["messageType"]
+        assert event.reference_id == outbound["referenceId"]
+        assert event.subject == outbound["record"]
+        assert event.device_id == internal["deviceId"]
+        assert event.user_data == internal["userData"]
+        assert event.received_at_ns == NOW_NS
+        assert event.processing_ns > 0
+
+
+async def test_a_new_worker_restores_the_state_and_repeats_nothing(
+    kafka_bootstrap: str, topics: TopicNames
+) -> None:
+    settings = worker_settings(kafka_bootstrap, topics)
+    await send_commands(kafka_bootstrap, topics, [*SEED, vector_command("reject-record", "agent1")])
+    async with running_worker(settings):
+        first = await read_topic(kafka_bootstrap, topics.events, expected=2)
+    # The same group, a new process's worth of state: handle 9 is Ready now, so a second
+    # RejectRecord by agent1 is refused (102) only if the first one was restored.
+    again = agent(RejectRecord, record_handle=9, calling_list=LIST)
+    await send_commands(kafka_bootstrap, topics, [again])
+    async with running_worker(settings):
+        values = await read_topic(kafka_bootstrap, topics.events, expected=3)
+    assert values[: len(first)] == first
+    events = agent_events(values)
+    assert [type(e) for e in events] == [UserEventRaised, CommandFailed]
+    assert events[1].error_code == 102
+    assert events[1].command_id == again.command_id
+
+
+async def test_undecodable_and_misrouted_commands_go_to_the_dead_letter_topic(
+    kafka_bootstrap: str, topics: TopicNames
+) -> None:
+    misrouted = agent(RejectRecord, record_handle=9, calling_list=LIST)
+    async with AIOKafkaProducer(bootstrap_servers=kafka_bootstrap) as producer:
+        await producer.send_and_wait(topics.commands, b"{not json", b"134:Campaign1")
+        await producer.send_and_wait(
+            topics.commands, misrouted.model_dump_json().encode(), b"134:Other"
+        )
+    await send_commands(kafka_bootstrap, topics, SEED)
+    async with running_worker(worker_settings(kafka_bootstrap, topics)):
+        await read_topic(kafka_bootstrap, topics.events, expected=1)  # processing went on
+        dead = await _read_dead_letters(kafka_bootstrap, topics, expected=2)
+    # Two keys, so maybe two partitions and two transactions: their order is not defined.
+    by_value = dict(dead)
+    assert set(by_value) == {b"{not json", misrouted.model_dump_json().encode()}
+    assert by_value[b"{not json"]["reason"].startswith("invalid command: ")
+    assert by_value[b"{not json"]["source-topic"] == topics.commands
+    reason = by_value[misrouted.model_dump_json().encode()]["reason"]
+    assert "is not the command's campaign key" in reason
+
+
+async def test_changelog_entries_share_their_commands_partition(
+    kafka_bootstrap: str, topics: TopicNames
+) -> None:
+    await send_commands(kafka_bootstrap, topics, SEED)
+    async with running_worker(worker_settings(kafka_bootstrap, topics)):
+        await read_topic(kafka_bootstrap, topics.events, expected=1)
+    consumer = AIOKafkaConsumer(
+        topics.records_changelog,
+        bootstrap_servers=kafka_bootstrap,
+        isolation_level="read_committed",
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    try:
+        batch = await consumer.getmany(timeout_ms=3000)
+    finally:
+        await consumer.stop()
+    partitions = {tp.partition for tp, messages in batch.items() if messages}
+    entries = [decode_change(m.value) for messages in batch.values() for m in messages]
+    command_partition = _partition_of(campaign_key(134, "Campaign1"))
+    assert partitions == {command_partition}
+    assert len(entries) == 4  # the campaign and three records
+
+
+def _partition_of(key: bytes) -> int:
+    return int(DefaultPartitioner()(key, [0, 1, 2], [0, 1, 2]))
+
+
+async def _read_dead_letters(
+    bootstrap: str, topics: TopicNames, expected: int
+) -> list[tuple[bytes, dict[str, str]]]:
+    consumer = AIOKafkaConsumer(
+        topics.dead_letter,
+        bootstrap_servers=bootstrap,
+        isolation_level="read_committed",
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    found: list[tuple[bytes, dict[str, str]]] = []
+    try:
+        async with asyncio.timeout(30):
+            while len(found) < expected:
+                batch = await consumer.getmany(timeout_ms=200)
+                found += [
+                    (m.value, {k: v.decode() for k, v in m.headers})
+                    for messages in batch.values()
+                    for m in messages
+                ]
+    finally:
+        await consumer.stop()
+    return found
