@@ -1,18 +1,44 @@
-"""`python -m gateway`: serve the GWS v2 Outbound API on the configured host and port."""
+"""`python -m gateway` (or `gws-gateway`): serve the GWS v2 Outbound API on the configured host
+and port; `python -m gateway add-user ...`: add or update a user in the users file."""
 
-import logging
+import argparse
 import sys
 
 import uvicorn
+from pydantic import ValidationError
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from gateway.users_file import add_user, add_user_parser
+from outbound_contracts import logs
 
 
-def main() -> int:
-    settings = GatewaySettings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="gws-gateway", description=__doc__)
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", help="serve the API (the default)")
+    add_user_parser(commands.add_parser("add-user", help="add or update a user"))
+    arguments = parser.parse_args(argv)
+    if arguments.command == "add-user":
+        return add_user(arguments)
+    return serve()
+
+
+def serve() -> int:
+    try:
+        settings = GatewaySettings()
+    except ValidationError as error:
+        print(f"gws-gateway: invalid settings:\n{error}", file=sys.stderr)
+        return 2
+    logs.configure(settings.log_level)
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,  # keep our JSON lines; uvicorn's loggers propagate to the root
+        access_log=False,  # one line per command is logged by the gateway itself
+    )
+    uvicorn.Server(config).run()
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from fastapi.responses import JSONResponse
 
+_AUTH_CHALLENGE = {"WWW-Authenticate": 'Basic realm="GWS"'}
+
 
 class GwsError(Exception):
     def __init__(self, http_status: int, status_code: int, message: str) -> None:
@@ -11,11 +13,10 @@ class GwsError(Exception):
         self.message = message
 
     def reply(self) -> JSONResponse:
-        headers = {"WWW-Authenticate": 'Basic realm="GWS"'} if self.status_code == 20 else None
         return JSONResponse(
             {"statusCode": self.status_code, "statusMessage": self.message},
             status_code=self.http_status,
-            headers=headers,
+            headers=_AUTH_CHALLENGE if self.status_code == 20 else None,
         )
 
 
@@ -28,4 +29,14 @@ def missing(parameter: str) -> GwsError:
 
 
 def invalid(parameter: str, allowed: str) -> GwsError:
-    return GwsError(400, 2, f"Invalid value for parameter '{parameter}': {allowed}")
+    return GwsError(400, 2, f"Invalid value for parameter '{parameter}': expected {allowed}")
+
+
+def out_of_range(parameter: str, allowed: str) -> GwsError:
+    return GwsError(
+        400, 10, f"Value of parameter '{parameter}' is out of range: expected {allowed}"
+    )
+
+
+def not_accepted(reason: str) -> GwsError:
+    return GwsError(503, 4, f"The command was not accepted: {reason}")

@@ -1,99 +1,344 @@
-"""From a raw GWS request body to a contract command, checking in the spec's order:
-JSON and operationName, required parameters, then types and values. Unknown fields are
-ignored, as GWS does."""
+"""The record operations: on `/api/v2/me/outbound-records/{h}` (a record the agent holds) and on
+`/api/v2/me/outbound-records` (do-not-call by phone, a new record), as the contract's commands."""
 
-import json
-import uuid
-from typing import Any
+from abc import ABC, abstractmethod
+from typing import Annotated, Any, Literal
 
-from gateway.errors import GwsError, invalid, missing
-from outbound_contracts.commands import CancelRecord, RecordCommand, RejectRecord
-from outbound_contracts.vocabulary import ChainAttribute
+from pydantic import (
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    WithJsonSchema,
+)
 
-COMMON_REQUIRED = ("applicationId", "campaignName", "devicePath")
-_REQUIRED = {"RejectRecord": ("callingList",), "CancelRecord": ("callingList",)}
-_DEVICE_PREFIX = "/devices/"
+from gateway.parameters import AgentRequest, OperationTable, Receipt, Text, record_handle
+from outbound_contracts.commands import (
+    AddRecord,
+    AgentCommand,
+    CancelRecord,
+    CompleteRecord,
+    DoNotCallRecord,
+    GetChainedRecord,
+    RejectRecord,
+    RescheduleRecord,
+    UpdateRecord,
+)
+from outbound_contracts.vocabulary import CallbackType, CallResult, ChainAttribute, PhoneType
 
 
-def parse_body(raw: bytes) -> dict[str, Any]:
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise GwsError(400, 2, "Malformed JSON body: expected a JSON object") from error
-    if not isinstance(body, dict):
-        raise GwsError(400, 2, "Malformed JSON body: expected a JSON object")
-    return body
+def _one_of(values: list[str]) -> str:
+    return f"one of {', '.join(values)}"
 
 
-def operation_of(body: dict[str, Any]) -> str:
-    if "operationName" not in body:
-        raise missing("operationName")
-    operation = body["operationName"]
-    if operation not in _REQUIRED:
-        raise invalid("operationName", f"one of {', '.join(_REQUIRED)}")
-    return str(operation)
+def _call_result(value: object) -> CallResult:
+    if isinstance(value, str) and value in CallResult.__members__:
+        return CallResult[value]
+    raise ValueError("not an OCS call result name")
+
+
+_CALL_RESULTS = list(CallResult.__members__)
+_CHAIN_ATTRIBUTES = [attribute.value for attribute in ChainAttribute]
+_CALLBACK_TYPES = [callback.value for callback in CallbackType]
+_PHONE_TYPES = [phone_type.value for phone_type in PhoneType]
+
+CallResultName = Annotated[
+    CallResult,
+    PlainValidator(_call_result),
+    WithJsonSchema({"type": "string", "enum": _CALL_RESULTS}),
+]
+ChainAttributeName = Annotated[
+    ChainAttribute, WithJsonSchema({"type": "string", "enum": _CHAIN_ATTRIBUTES})
+]
+CallbackTypeName = Annotated[
+    CallbackType, WithJsonSchema({"type": "string", "enum": _CALLBACK_TYPES})
+]
+PhoneTypeName = Annotated[PhoneType, WithJsonSchema({"type": "string", "enum": _PHONE_TYPES})]
+SecondsOfDay = Annotated[StrictInt, Field(ge=0, le=86399)]
+
+_CALLING_LIST = "a calling list's name (non-empty string)"
+_PHONE = "a phone number (non-empty string)"
+_CHAIN = f"{_one_of(_CHAIN_ATTRIBUTES)} (absent: RecordOnly)"
+_TIME_ZONE = "a time zone name (non-empty string)"
+_FROM = "seconds since midnight, 0..86399 (start of the daily dialing window)"
+_UNTIL = "seconds since midnight, 0..86399 (end of the daily dialing window)"
+
+_DEVICE = "/devices/2b00393c-9ad3-418f-8b3d-a06cbe8af395"
+_COMMON: dict[str, Any] = {"applicationId": 134, "campaignName": "Campaign1", "devicePath": _DEVICE}
+
+
+def _example(operation: str, **parameters: Any) -> ConfigDict:
+    return ConfigDict(
+        json_schema_extra={"examples": [{"operationName": operation, **_COMMON, **parameters}]}
+    )
+
+
+class CampaignRecordRequest(AgentRequest):
+    campaign_name: Text = Field(alias="campaignName", description="the campaign's name")
+
+
+class HeldRecordRequest(CampaignRecordRequest, ABC):
+    """An operation on the record `{h}` that the agent holds."""
+
+    @abstractmethod
+    def command(self, receipt: Receipt, handle: int) -> AgentCommand: ...
+
+
+class RejectRequest(HeldRecordRequest):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "operationName": "RejectRecord",
+                    "devicePath": _DEVICE,
+                    "callingList": "CallingList1",
+                    "applicationId": 134,
+                    "campaignName": "Campaign1",
+                    "referenceId": "123456789",
+                }
+            ]
+        }
+    )
+    operation_name: Literal["RejectRecord"] = Field(alias="operationName")
+    calling_list: Text = Field(alias="callingList", description=_CALLING_LIST)
+
+    def command(self, receipt: Receipt, handle: int) -> AgentCommand:
+        return RejectRecord(
+            **self.common(receipt, self.campaign_name),
+            record_handle=handle,
+            calling_list=self.calling_list,
+        )
+
+
+class CancelRequest(HeldRecordRequest):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "operationName": "CancelRecord",
+                    "devicePath": "/devices/57fc644b-c3b8-4ce8-ad82-d7e15c5f0b33",
+                    "callingList": "CallingList1",
+                    "applicationId": 134,
+                    "campaignName": "Campaign1",
+                    "phoneNumber": "3001",
+                    "chainAttribute": "AllChain",
+                    "referenceId": "123456789",
+                }
+            ]
+        }
+    )
+    operation_name: Literal["CancelRecord"] = Field(alias="operationName")
+    calling_list: Text = Field(alias="callingList", description=_CALLING_LIST)
+    phone_number: Text | None = Field(default=None, alias="phoneNumber", description=_PHONE)
+    chain_attribute: ChainAttributeName | None = Field(
+        default=None, alias="chainAttribute", description=_CHAIN
+    )
+
+    def command(self, receipt: Receipt, handle: int) -> AgentCommand:
+        return CancelRecord(
+            **self.common(receipt, self.campaign_name),
+            record_handle=handle,
+            calling_list=self.calling_list,
+            phone_number=self.phone_number,
+            chain_attribute=self.chain_attribute,
+        )
+
+
+class CompleteRequest(HeldRecordRequest):
+    model_config = _example(
+        "CompleteRecord", callingList="CallingList1", callResult="Answer", referenceId="17"
+    )
+    operation_name: Literal["CompleteRecord"] = Field(alias="operationName")
+    calling_list: Text = Field(alias="callingList", description=_CALLING_LIST)
+    call_result: CallResultName | None = Field(
+        default=None, alias="callResult", description=_one_of(_CALL_RESULTS)
+    )
+    phone_number: Text | None = Field(default=None, alias="phoneNumber", description=_PHONE)
+
+    def command(self, receipt: Receipt, handle: int) -> AgentCommand:
+        return CompleteRecord(
+            **self.common(receipt, self.campaign_name),
+            record_handle=handle,
+            calling_list=self.calling_list,
+            call_result=self.call_result,
+            phone_number=self.phone_number,
+        )
+
+
+class UpdateRequest(HeldRecordRequest):
+    model_config = _example(
+        "UpdateRecord",
+        callingList="CallingList1",
+        phoneNumber="3002",
+        phoneType="Mobile",
+        timeZone="ECT",
+        **{"from": 32400, "until": 64800},
+    )
+    operation_name: Literal["UpdateRecord"] = Field(alias="operationName")
+    calling_list: Text | None = Field(default=None, alias="callingList", description=_CALLING_LIST)
+    phone_number: Text | None = Field(default=None, alias="phoneNumber", description=_PHONE)
+    time_zone: Text | None = Field(default=None, alias="timeZone", description=_TIME_ZONE)
+    phone_type: PhoneTypeName | None = Field(
+        default=None, alias="phoneType", description=_one_of(_PHONE_TYPES)
+    )
+    daily_from: SecondsOfDay | None = Field(default=None, alias="from", description=_FROM)
+    daily_till: SecondsOfDay | None = Field(default=None, alias="until", description=_UNTIL)
+
+    def command(self, receipt: Receipt, handle: int) -> AgentCommand:
+        return UpdateRecord(
+            **self.common(receipt, self.campaign_name),
+            record_handle=handle,
+            calling_list=self.calling_list,
+            phone_number=self.phone_number,
+            time_zone=self.time_zone,
+            phone_type=self.phone_type,
+            daily_from=self.daily_from,
+            daily_till=self.daily_till,
+        )
+
+
+class RescheduleRequest(HeldRecordRequest):
+    model_config = _example("RescheduleRecord", callbackType="Personal", timestamp=1767261600)
+    operation_name: Literal["RescheduleRecord"] = Field(alias="operationName")
+    callback_type: CallbackTypeName = Field(
+        alias="callbackType", description=_one_of(_CALLBACK_TYPES)
+    )
+    timestamp: StrictInt = Field(
+        ge=0, description="the callback time in Unix epoch seconds, an integer >= 0"
+    )
+
+    def command(self, receipt: Receipt, handle: int) -> AgentCommand:
+        return RescheduleRecord(
+            **self.common(receipt, self.campaign_name),
+            record_handle=handle,
+            callback_type=self.callback_type,
+            timestamp=self.timestamp,
+        )
+
+
+class DoNotCallRequest(HeldRecordRequest):
+    model_config = _example("DoNotCallRecord", callingList="CallingList1")
+    operation_name: Literal["DoNotCallRecord"] = Field(alias="operationName")
+    calling_list: Text = Field(alias="callingList", description=_CALLING_LIST)
+    phone_number: Text | None = Field(default=None, alias="phoneNumber", description=_PHONE)
+    chain_attribute: ChainAttributeName | None = Field(
+        default=None, alias="chainAttribute", description=_CHAIN
+    )
+
+    def command(self, receipt: Receipt, handle: int) -> AgentCommand:
+        return DoNotCallRecord(
+            **self.common(receipt, self.campaign_name),
+            record_handle=handle,
+            calling_list=self.calling_list,
+            phone_number=self.phone_number,
+            chain_attribute=self.chain_attribute,
+        )
+
+
+class GetChainedRequest(HeldRecordRequest):
+    model_config = _example("GetChainedRecord")
+    operation_name: Literal["GetChainedRecord"] = Field(alias="operationName")
+
+    def command(self, receipt: Receipt, handle: int) -> AgentCommand:
+        return GetChainedRecord(**self.common(receipt, self.campaign_name), record_handle=handle)
+
+
+class UnheldRecordRequest(CampaignRecordRequest, ABC):
+    """An operation on `/outbound-records` itself, naming no record handle."""
+
+    @abstractmethod
+    def command(self, receipt: Receipt) -> AgentCommand: ...
+
+
+class DoNotCallPhoneRequest(UnheldRecordRequest):
+    model_config = _example("DoNotCallRecord", phoneNumber="3001")
+    operation_name: Literal["DoNotCallRecord"] = Field(alias="operationName")
+    phone_number: Text = Field(alias="phoneNumber", description=_PHONE)
+    calling_list: Text | None = Field(default=None, alias="callingList", description=_CALLING_LIST)
+    chain_attribute: ChainAttributeName | None = Field(
+        default=None, alias="chainAttribute", description=_CHAIN
+    )
+
+    def command(self, receipt: Receipt) -> AgentCommand:
+        return DoNotCallRecord(
+            **self.common(receipt, self.campaign_name),
+            phone_number=self.phone_number,
+            calling_list=self.calling_list,
+            chain_attribute=self.chain_attribute,
+        )
+
+
+class AddRecordRequest(UnheldRecordRequest):
+    model_config = _example(
+        "AddRecord",
+        callingList="CallingList1",
+        phoneNumber="3100",
+        phoneType="HomePhone",
+        timeZone="ECT",
+        chainId=7,
+        otherFields={"customer_name": "Ada Lovelace"},
+        **{"from": 32400, "until": 72000},
+    )
+    operation_name: Literal["AddRecord"] = Field(alias="operationName")
+    calling_list: Text = Field(alias="callingList", description=_CALLING_LIST)
+    phone_number: Text = Field(alias="phoneNumber", description=_PHONE)
+    time_zone: Text = Field(alias="timeZone", description=_TIME_ZONE)
+    phone_type: PhoneTypeName = Field(alias="phoneType", description=_one_of(_PHONE_TYPES))
+    daily_from: SecondsOfDay = Field(alias="from", description=_FROM)
+    daily_till: SecondsOfDay = Field(alias="until", description=_UNTIL)
+    chain_id: StrictInt | None = Field(
+        default=None,
+        ge=0,
+        alias="chainId",
+        description="the chain to join, an integer >= 0 (absent: a new chain)",
+    )
+    other_fields: dict[str, Text | StrictInt | StrictFloat | StrictBool] = Field(
+        default_factory=dict,
+        alias="otherFields",
+        description="an object of custom fields, each a string, number or boolean",
+    )
+
+    def command(self, receipt: Receipt) -> AgentCommand:
+        return AddRecord(
+            **self.common(receipt, self.campaign_name),
+            calling_list=self.calling_list,
+            phone_number=self.phone_number,
+            time_zone=self.time_zone,
+            phone_type=self.phone_type,
+            daily_from=self.daily_from,
+            daily_till=self.daily_till,
+            chain_id=self.chain_id,
+            other_fields=self.other_fields,
+        )
+
+
+HELD_RECORD_OPERATIONS = OperationTable[HeldRecordRequest](
+    RejectRequest,
+    CancelRequest,
+    CompleteRequest,
+    UpdateRequest,
+    RescheduleRequest,
+    DoNotCallRequest,
+    GetChainedRequest,
+)
+UNHELD_RECORD_OPERATIONS = OperationTable[UnheldRecordRequest](
+    DoNotCallPhoneRequest, AddRecordRequest
+)
 
 
 def record_command(
     operation: str, handle_text: str, body: dict[str, Any], *, user_name: str, received_at_ns: int
-) -> RecordCommand:
-    for parameter in (*COMMON_REQUIRED, *_REQUIRED[operation]):
-        if body.get(parameter) is None:
-            raise missing(parameter)
-    fields: dict[str, object] = {
-        "command_id": uuid.uuid4().hex,
-        "application_id": _integer(body, "applicationId"),
-        "campaign_name": _text(body, "campaignName"),
-        "user_name": user_name,
-        "device_id": device_id_of(body),
-        "reference_id": _optional_text(body, "referenceId"),
-        "received_at_ns": received_at_ns,
-        "record_handle": record_handle(handle_text),
-        "calling_list": _text(body, "callingList"),
-    }
-    if operation == "RejectRecord":
-        return RejectRecord.model_validate(fields)
-    fields["phone_number"] = _optional_text(body, "phoneNumber")
-    fields["chain_attribute"] = _chain_attribute(body)
-    return CancelRecord.model_validate(fields)
+) -> AgentCommand:
+    """The command for a request to `/outbound-records/{h}`; GwsError if the request is wrong."""
+    request = HELD_RECORD_OPERATIONS.model_for(operation).parse(body)
+    return request.command(Receipt(user_name, received_at_ns), record_handle(handle_text))
 
 
-def record_handle(text: str) -> int:
-    if not text.isdigit():
-        raise invalid("recordHandle", "a non-negative integer")
-    return int(text)
-
-
-def device_id_of(body: dict[str, Any]) -> str:
-    path = _text(body, "devicePath")
-    if not path.startswith(_DEVICE_PREFIX) or len(path) == len(_DEVICE_PREFIX):
-        raise invalid("devicePath", "a device path '/devices/<id>'")
-    return path.removeprefix(_DEVICE_PREFIX)
-
-
-def _integer(body: dict[str, Any], parameter: str) -> int:
-    value = body[parameter]
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise invalid(parameter, "an integer")
-    return value
-
-
-def _text(body: dict[str, Any], parameter: str) -> str:
-    value = body[parameter]
-    if not isinstance(value, str) or not value:
-        raise invalid(parameter, "a non-empty string")
-    return value
-
-
-def _optional_text(body: dict[str, Any], parameter: str) -> str | None:
-    return None if body.get(parameter) is None else _text(body, parameter)
-
-
-def _chain_attribute(body: dict[str, Any]) -> ChainAttribute | None:
-    value = body.get("chainAttribute")
-    if value is None:
-        return None
-    allowed = [attribute.value for attribute in ChainAttribute]
-    if value not in allowed:
-        raise invalid("chainAttribute", f"one of {', '.join(allowed)}")
-    return ChainAttribute(value)
+def records_command(
+    operation: str, body: dict[str, Any], *, user_name: str, received_at_ns: int
+) -> AgentCommand:
+    """The command for a request to `/outbound-records`; GwsError if the request is wrong."""
+    request = UNHELD_RECORD_OPERATIONS.model_for(operation).parse(body)
+    return request.command(Receipt(user_name, received_at_ns))

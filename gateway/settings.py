@@ -14,6 +14,8 @@ class GatewaySettings(BaseSettings):
     publish_timeout_seconds: float = Field(default=2.0, gt=0)
     max_body_bytes: int = Field(default=65536, gt=0)
     session_ttl_seconds: int = Field(default=8 * 3600, gt=0)
+    csrf_enabled: bool = False
+    log_level: str = "INFO"
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:19092",
         validation_alias=AliasChoices("GATEWAY_KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP_SERVERS"),

@@ -1,3 +1,6 @@
+"""Reusable pieces for gateway tests, and for end-to-end tests that need a gateway:
+`settings(...)`, `running_gateway(...)`, `basic(user)`, `vector(name)`, `read_commands(...)`."""
+
 import asyncio
 import base64
 import json
@@ -5,16 +8,24 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
+import pytest
 import uvicorn
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.partitioner import murmur2
 
 from devstack.broker import free_port
 from gateway.app import create_app
-from gateway.publisher import CommandPublisher
+from gateway.kafka import CommandPublisher, InMemoryPublisher
 from gateway.settings import GatewaySettings
+from outbound_contracts.topics import TopicNames
+from tests.conftest import TEST_PARTITIONS
 from tests.kafka import REPO
 
 USERS_FILE = REPO / "demo" / "users.json"
 VECTORS = REPO / "tests" / "vectors"
+AGENT1_DEVICE = "/devices/2b00393c-9ad3-418f-8b3d-a06cbe8af395"
+AGENT2_DEVICE = "/devices/57fc644b-c3b8-4ce8-ad82-d7e15c5f0b33"
 
 
 def vector(name: str) -> dict[str, Any]:
@@ -28,9 +39,16 @@ def basic(user: str, password: str = "password") -> dict[str, str]:
 
 
 def settings(**overrides: Any) -> GatewaySettings:
+    """Gateway settings for tests: the demo users, a fixed secret, then `overrides`."""
     fields: dict[str, Any] = {"session_secret": "test-secret", "users_file": USERS_FILE}
     fields.update(overrides)
     return GatewaySettings.model_validate(fields)
+
+
+def kafka_settings(bootstrap: str, topics: TopicNames, **overrides: Any) -> GatewaySettings:
+    """Settings of a gateway that publishes to `topics` on the broker at `bootstrap`."""
+    prefix = topics.commands.removesuffix("ocs.commands")
+    return settings(kafka_bootstrap_servers=bootstrap, topic_prefix=prefix, **overrides)
 
 
 @asynccontextmanager
@@ -58,3 +76,47 @@ async def running_gateway(
     finally:
         server.should_exit = True
         await serving
+
+
+async def read_commands(
+    bootstrap: str, topic: str, expected: int
+) -> list[tuple[int, bytes | None, bytes | None]]:
+    """(partition, key, value) of every message on `topic`: waits (bounded) for `expected`,
+    then reads a little longer so that an unexpected extra one is seen too."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    )
+    consumer.assign([TopicPartition(topic, p) for p in range(TEST_PARTITIONS)])
+    await consumer.start()
+    found: list[tuple[int, bytes | None, bytes | None]] = []
+    try:
+        async with asyncio.timeout(15):
+            while len(found) < expected:
+                batch = await consumer.getmany(timeout_ms=200)
+                found += [(m.partition, m.key, m.value) for ms in batch.values() for m in ms]
+        extra = await consumer.getmany(timeout_ms=700)
+        found += [(m.partition, m.key, m.value) for ms in extra.values() for m in ms]
+    finally:
+        await consumer.stop()
+    return found
+
+
+def default_partition(key: bytes, partitions: int = TEST_PARTITIONS) -> int:
+    """The partition Kafka's default partitioner picks for `key` (murmur2, positive)."""
+    hashed: int = murmur2(key)
+    return (hashed & 0x7FFFFFFF) % partitions
+
+
+@pytest.fixture
+def published() -> InMemoryPublisher:
+    return InMemoryPublisher()
+
+
+@pytest.fixture
+async def client(published: InMemoryPublisher) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of a gateway (default settings) whose commands go to `published`."""
+    async with (
+        running_gateway(settings(), publisher=published) as base_url,
+        httpx.AsyncClient(base_url=base_url) as http,
+    ):
+        yield http

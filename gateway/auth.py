@@ -1,0 +1,66 @@
+"""Who may act: credentials (Basic or the session cookie), the outbound feature and, when
+enabled, GWS's CSRF token, checked in that order; and what a successful caller gets back."""
+
+import hashlib
+import hmac
+import time
+
+from fastapi import Request, Response
+
+from gateway.errors import GwsError, access_denied
+from gateway.settings import GatewaySettings
+from outbound_contracts import base64url
+from outbound_contracts.credentials import Authenticator
+from outbound_contracts.identity import OUTBOUND_FEATURE, UserAccount, UserDirectory
+from outbound_contracts.session import SESSION_COOKIE, issue_session_token
+
+CSRF_HEADER = "X-CSRF-TOKEN"
+_AUTH_CACHE_SIZE = 1024
+
+
+class Gatekeeper:
+    def __init__(self, directory: UserDirectory, settings: GatewaySettings) -> None:
+        self._directory = directory
+        self._authenticator = Authenticator(
+            directory, settings.session_secret, cache_size=_AUTH_CACHE_SIZE
+        )
+        self._session_secret = settings.session_secret
+        self._csrf_key = b"csrf\0" + settings.session_secret.encode()
+        self._session_ttl = settings.session_ttl_seconds
+        self._csrf_enabled = settings.csrf_enabled
+
+    async def caller(self, request: Request) -> UserAccount:
+        """The authenticated user, else 401/20 (unknown user and wrong password alike)."""
+        user_name = await self._authenticator.user_for(
+            request.headers.get("authorization"), request.cookies.get(SESSION_COOKIE)
+        )
+        account = self._directory.get(user_name) if user_name is not None else None
+        if account is None:
+            raise access_denied()
+        return account
+
+    async def agent(self, request: Request) -> UserAccount:
+        """The caller of an outbound operation: authenticated (401/20), with the outbound
+        feature (403/5) and, when CSRF protection is on, the caller's token (403/3)."""
+        caller = await self.caller(request)
+        if not caller.has_feature(OUTBOUND_FEATURE):
+            raise GwsError(403, 5, f"The user lacks the feature '{OUTBOUND_FEATURE}'")
+        if self._csrf_enabled:
+            sent = request.headers.get(CSRF_HEADER, "").encode()
+            if not hmac.compare_digest(sent, self.csrf_token(caller.user_name).encode()):
+                raise GwsError(403, 3, "Missing or invalid Csrf token")
+        return caller
+
+    def admit(self, response: Response, caller: UserAccount, *, read_only: bool) -> None:
+        """Renew the session cookie; on reads, hand out the CSRF token when it is required."""
+        token = issue_session_token(
+            caller.user_name, self._session_secret, now=time.time(), ttl_seconds=self._session_ttl
+        )
+        response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", path="/")
+        if self._csrf_enabled and read_only:
+            response.headers["X-CSRF-HEADER"] = CSRF_HEADER
+            response.headers[CSRF_HEADER] = self.csrf_token(caller.user_name)
+
+    def csrf_token(self, user_name: str) -> str:
+        digest = hmac.new(self._csrf_key, user_name.encode(), hashlib.sha256).digest()
+        return base64url.encode(digest)

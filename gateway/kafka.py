@@ -1,0 +1,122 @@
+"""The port through which accepted commands leave: Kafka in production, memory in unit tests."""
+
+import asyncio
+import contextlib
+import logging
+from typing import Protocol
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+
+from gateway.errors import not_accepted
+from outbound_contracts.codec import encode
+from outbound_contracts.commands import AgentCommand
+
+log = logging.getLogger(__name__)
+
+_RECONNECT_DELAY_S = 1.0
+
+
+class CommandPublisher(Protocol):
+    async def publish(self, command: AgentCommand) -> None:
+        """Return once the command is durably accepted; raise GwsError(503, 4) otherwise."""
+
+    async def ready(self) -> bool:
+        """Whether a command published now could be accepted (the broker answers)."""
+
+
+class KafkaCommandPublisher:
+    """One idempotent, acks=all producer per process, owned by the app's lifespan.
+
+    A broker that is away at start-up does not stop the gateway from serving: `connect` keeps
+    trying in the background, and until it succeeds every command is refused (503/4) at once
+    and `/readyz` says not ready.
+    """
+
+    def __init__(self, bootstrap_servers: str, topic: str, timeout_seconds: float) -> None:
+        self._topic = topic
+        self._timeout = timeout_seconds
+        # Batches not sent within request_timeout_ms expire in aiokafka's accumulator, so a
+        # command answered 503 for want of a broker does not linger long to be sent later.
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap_servers,
+            acks="all",
+            enable_idempotence=True,
+            request_timeout_ms=max(1000, int(timeout_seconds * 1000)),
+            client_id="gws-gateway",
+        )
+        self._connected = asyncio.Event()
+        self._connecting: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Begin connecting; wait up to the publish bound for it, then serve in any case."""
+        self._connecting = asyncio.create_task(self._connect())
+        try:
+            async with asyncio.timeout(self._timeout):
+                await asyncio.shield(self._connecting)
+        except TimeoutError:
+            log.warning("broker unreachable at start: serving, and refusing commands until it is")
+
+    async def _connect(self) -> None:
+        while True:
+            try:
+                await self._producer.start()
+            except (KafkaError, OSError) as error:
+                log.warning("broker unreachable, retrying: %r", error)
+                await asyncio.sleep(_RECONNECT_DELAY_S)
+            else:
+                self._connected.set()
+                log.info("producer connected", extra={"topic": self._topic})
+                return
+
+    async def stop(self) -> None:
+        """Flush, but never wait for a broker that is gone: whatever it has not confirmed by
+        now was answered 503 (not accepted), so giving up on it loses no accepted command."""
+        if self._connecting is not None and self._connecting.cancel():
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._connecting
+        try:
+            async with asyncio.timeout(self._timeout):
+                await self._producer.stop()
+        except TimeoutError:
+            log.warning("broker unreachable at shutdown: unconfirmed (503-answered) writes dropped")
+
+    async def publish(self, command: AgentCommand) -> None:
+        if not self._connected.is_set():
+            raise not_accepted("the gateway is not connected to the message broker")
+        try:
+            async with asyncio.timeout(self._timeout):
+                await self._producer.send_and_wait(
+                    self._topic, encode(command), key=command.partition_key
+                )
+        except TimeoutError as error:
+            raise not_accepted("the message broker did not confirm it in time") from error
+        except KafkaError as error:
+            raise not_accepted(f"the message broker refused it ({type(error).__name__})") from error
+
+    async def ready(self) -> bool:
+        """A fresh metadata round trip that lists the commands topic, within the bound."""
+        if not self._connected.is_set():
+            return False
+        try:
+            async with asyncio.timeout(self._timeout):
+                cluster = await self._producer.client.fetch_all_metadata()
+        except (TimeoutError, KafkaError):
+            return False
+        return cluster.partitions_for_topic(self._topic) is not None
+
+
+class InMemoryPublisher:
+    """Unit tests' publisher: keeps what it was given, or refuses it as a lost broker would."""
+
+    def __init__(self) -> None:
+        self.published: list[AgentCommand] = []
+        self.available = True
+
+    async def publish(self, command: AgentCommand) -> None:
+        if not self.available:
+            raise not_accepted("the message broker is unavailable")
+        self.published.append(command)
+
+    async def ready(self) -> bool:
+        return self.available

@@ -1,0 +1,34 @@
+"""The gateway's Prometheus metrics, in a registry of its own per app."""
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+# What each refusal is, by HTTP status: a bounded label set, whatever the clients send.
+OUTCOMES = {
+    200: "accepted",
+    400: "invalid",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "unknown_device",
+    413: "too_large",
+    503: "unavailable",
+}
+
+
+class GatewayMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self._requests = Counter(
+            "gateway_requests",
+            "Outbound operation requests, by operation (or 'unknown') and outcome",
+            ["operation", "outcome"],
+            registry=self.registry,
+        )
+        self.publish_seconds = Histogram(
+            "gateway_publish_seconds",
+            "From handing a command to the producer to the broker's acknowledgement (or refusal)",
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+            registry=self.registry,
+        )
+
+    def count(self, operation: str, http_status: int) -> None:
+        self._requests.labels(operation, OUTCOMES.get(http_status, "error")).inc()

@@ -1,0 +1,140 @@
+"""A GWS request body, read in the spec's check order: JSON, `operationName`, required
+parameters, then types and values.
+
+Each operation is a pydantic model over the body's camelCase parameters. A field's description
+says what the parameter allows, and is both its OpenAPI documentation and the text of the error
+that names it. Unknown parameters are ignored and `null` counts as absent, as in GWS.
+"""
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Generic, Self, TypeVar, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
+
+from gateway.errors import GwsError, invalid, missing, out_of_range
+
+Text = Annotated[StrictStr, Field(min_length=1)]
+DEVICE_PREFIX = "/devices/"
+_RANGE_ERRORS = frozenset({"greater_than", "greater_than_equal", "less_than", "less_than_equal"})
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """Who sent the request and when it arrived: what every command carries beyond the body."""
+
+    user_name: str
+    received_at_ns: int
+    command_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+class GwsRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    operation_name: str = Field(alias="operationName")
+
+    @classmethod
+    def operation(cls) -> str:
+        """The `operationName` this model reads, from its `Literal` annotation."""
+        annotation = cls.model_fields["operation_name"].annotation
+        (name,) = get_args(annotation)
+        return str(name)
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> Self:
+        try:
+            return cls.model_validate({k: v for k, v in body.items() if v is not None})
+        except ValidationError as error:
+            raise _first_problem(cls.model_fields, error.errors(include_url=False)) from None
+
+
+class AgentRequest(GwsRequest):
+    """The parameters common to every operation but the campaign's name."""
+
+    application_id: StrictInt = Field(alias="applicationId", description="an integer")
+    device_path: StrictStr = Field(
+        alias="devicePath",
+        pattern=r"^/devices/[^/]+$",
+        description="a device path '/devices/<id>' of one of the caller's devices",
+    )
+    reference_id: Text | None = Field(
+        default=None,
+        alias="referenceId",
+        description="a non-empty string, echoed on every resulting CometD message",
+    )
+
+    @property
+    def device_id(self) -> str:
+        return self.device_path.removeprefix(DEVICE_PREFIX)
+
+    def common(self, receipt: Receipt, campaign_name: str) -> dict[str, Any]:
+        """The fields of `AgentCommand`, for the command this request becomes."""
+        return {
+            "command_id": receipt.command_id,
+            "application_id": self.application_id,
+            "campaign_name": campaign_name,
+            "user_name": receipt.user_name,
+            "device_id": self.device_id,
+            "reference_id": self.reference_id,
+            "received_at_ns": receipt.received_at_ns,
+        }
+
+
+Request = TypeVar("Request", bound=GwsRequest)
+
+
+class OperationTable(Generic[Request]):
+    """The operations one URL serves, by `operationName`."""
+
+    def __init__(self, *models: type[Request]) -> None:
+        self.models = {model.operation(): model for model in models}
+        self._allowed = f"one of {', '.join(self.models)}"
+
+    def model_for(self, operation: object) -> type[Request]:
+        """The model of `operationName`: missing is 400/1, one this URL does not serve 400/2."""
+        if operation is None:
+            raise missing("operationName")
+        model = self.models.get(operation) if isinstance(operation, str) else None
+        if model is None:
+            raise invalid("operationName", self._allowed)
+        return model
+
+
+def parse_body(raw: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise GwsError(400, 2, "Malformed JSON body: expected a JSON object") from error
+    if not isinstance(body, dict):
+        raise GwsError(400, 2, "Malformed JSON body: expected a JSON object")
+    return body
+
+
+def record_handle(text: str) -> int:
+    """The `{h}` of a record URL: a non-negative integer, else 400/2."""
+    if not (text.isascii() and text.isdigit()):
+        raise invalid("recordHandle", "a non-negative integer")
+    return int(text)
+
+
+def _first_problem(fields: dict[str, FieldInfo], problems: list[ErrorDetails]) -> GwsError:
+    """Missing parameters are reported before wrong ones, each in the model's field order."""
+    for problem in problems:
+        if problem["type"] == "missing":
+            return missing(_parameter(problem))
+    problem = problems[0]
+    parameter = _parameter(problem)
+    described = next(
+        (f.description for name, f in fields.items() if (f.alias or name) == parameter), None
+    )
+    allowed = described or problem["msg"]
+    if problem["type"] in _RANGE_ERRORS:
+        return out_of_range(parameter, allowed)
+    return invalid(parameter, allowed)
+
+
+def _parameter(problem: ErrorDetails) -> str:
+    return str(problem["loc"][0]) if problem["loc"] else "body"

@@ -1,0 +1,166 @@
+"""The outbound operations' URLs: each request runs the spec's checks in order and, once all
+pass, becomes one command on `ocs.commands`; `{"statusCode": 0}` only after the broker's ack."""
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from gateway.auth import Gatekeeper
+from gateway.campaign_requests import CAMPAIGN_OPERATIONS, campaign_command
+from gateway.errors import GwsError
+from gateway.kafka import CommandPublisher
+from gateway.metrics import GatewayMetrics
+from gateway.parameters import DEVICE_PREFIX, OperationTable, parse_body
+from gateway.record_requests import (
+    HELD_RECORD_OPERATIONS,
+    UNHELD_RECORD_OPERATIONS,
+    record_command,
+    records_command,
+)
+from outbound_contracts.commands import AgentCommand
+from outbound_contracts.identity import UserAccount
+
+log = logging.getLogger("gateway")
+
+# (operationName, body, user name, receipt time in ns) -> the command
+Build = Callable[[str, dict[str, Any], str, int], AgentCommand]
+
+
+class Intake:
+    def __init__(self, gatekeeper: Gatekeeper, metrics: GatewayMetrics, max_body_bytes: int):
+        self._gatekeeper = gatekeeper
+        self._metrics = metrics
+        self._max_body_bytes = max_body_bytes
+
+    async def accept(
+        self, request: Request, operations: OperationTable[Any], build: Build
+    ) -> Response:
+        received_at_ns = time.time_ns()
+        operation = "unknown"
+        user_name = None
+        try:
+            caller = await self._gatekeeper.agent(request)
+            user_name = caller.user_name
+            body = parse_body(await self._body(request))
+            operations.model_for(body.get("operationName"))
+            operation = body["operationName"]
+            command = build(operation, body, caller.user_name, received_at_ns)
+            _check_device(caller, command)
+            await self._publish(request.state.publisher, command)
+        except GwsError as error:
+            self._metrics.count(operation, error.http_status)
+            log.info(
+                "refused",
+                extra={
+                    "user": user_name,
+                    "operation": operation,
+                    "outcome": error.http_status,
+                    "status_code": error.status_code,
+                    "reason": error.message,
+                },
+            )
+            return error.reply()
+        self._metrics.count(operation, 200)
+        log.info(
+            "accepted",
+            extra={
+                "command_id": command.command_id,
+                "user": user_name,
+                "operation": operation,
+                "outcome": 200,
+            },
+        )
+        response = JSONResponse({"statusCode": 0})
+        self._gatekeeper.admit(response, caller, read_only=False)
+        return response
+
+    async def _body(self, request: Request) -> bytes:
+        """The raw body, refused (413/2) as soon as it exceeds the limit, never buffered whole."""
+        declared = request.headers.get("content-length", "")
+        if declared.isascii() and declared.isdigit() and int(declared) > self._max_body_bytes:
+            raise self._too_large()
+        chunks: list[bytes] = []
+        received = 0
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > self._max_body_bytes:
+                raise self._too_large()
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self) -> GwsError:
+        return GwsError(
+            413, 2, f"The request body exceeds the limit of {self._max_body_bytes} bytes"
+        )
+
+    async def _publish(self, publisher: CommandPublisher, command: AgentCommand) -> None:
+        started = time.perf_counter()
+        try:
+            await publisher.publish(command)
+        finally:
+            self._metrics.publish_seconds.observe(time.perf_counter() - started)
+
+
+def _check_device(caller: UserAccount, command: AgentCommand) -> None:
+    device_path = DEVICE_PREFIX + command.device_id
+    if caller.device_at(device_path) is None:
+        raise GwsError(404, 6, f"Device '{device_path}' is not one of the user's")
+
+
+def outbound_router(intake: Intake) -> APIRouter:
+    router = APIRouter(prefix="/api/v2/me", tags=["outbound"])
+
+    @router.post(
+        "/outbound-records/{recordHandle}",
+        summary="An operation on a record the agent holds",
+        openapi_extra=_request_body(HELD_RECORD_OPERATIONS),
+    )
+    async def held_record(recordHandle: str, request: Request) -> Response:
+        def build(operation: str, body: dict[str, Any], user_name: str, at_ns: int) -> AgentCommand:
+            return record_command(
+                operation, recordHandle, body, user_name=user_name, received_at_ns=at_ns
+            )
+
+        return await intake.accept(request, HELD_RECORD_OPERATIONS, build)
+
+    @router.post(
+        "/outbound-records",
+        summary="Do-not-call by phone number, or a new record",
+        openapi_extra=_request_body(UNHELD_RECORD_OPERATIONS),
+    )
+    async def records(request: Request) -> Response:
+        def build(operation: str, body: dict[str, Any], user_name: str, at_ns: int) -> AgentCommand:
+            return records_command(operation, body, user_name=user_name, received_at_ns=at_ns)
+
+        return await intake.accept(request, UNHELD_RECORD_OPERATIONS, build)
+
+    @router.post(
+        "/outbound-campaigns/{campaignName}",
+        summary="The agent's preview session in a campaign",
+        openapi_extra=_request_body(CAMPAIGN_OPERATIONS),
+    )
+    async def campaign(campaignName: str, request: Request) -> Response:
+        def build(operation: str, body: dict[str, Any], user_name: str, at_ns: int) -> AgentCommand:
+            return campaign_command(
+                operation, campaignName, body, user_name=user_name, received_at_ns=at_ns
+            )
+
+        return await intake.accept(request, CAMPAIGN_OPERATIONS, build)
+
+    return router
+
+
+def _request_body(operations: OperationTable[Any]) -> dict[str, Any]:
+    """OpenAPI for a body read by hand: each operation's schema and its example."""
+    schemas = {
+        name: model.model_json_schema(by_alias=True) for name, model in operations.models.items()
+    }
+    examples = {
+        name: {"summary": name, "value": schema["examples"][0]} for name, schema in schemas.items()
+    }
+    media = {"schema": {"oneOf": list(schemas.values())}, "examples": examples}
+    return {"requestBody": {"required": True, "content": {"application/json": media}}}
