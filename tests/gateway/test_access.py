@@ -30,7 +30,7 @@ async def test_a_cookie_signed_with_another_secret_is_access_denied(
     client: httpx.AsyncClient, published: InMemoryPublisher
 ) -> None:
     async with (
-        running_gateway(settings(session_secret="other-secret")) as other_url,
+        running_gateway(settings(session_secret="other-secret"), InMemoryPublisher()) as other_url,
         httpx.AsyncClient(base_url=other_url) as other,
     ):
         await other.get("/api/v2/me", headers=basic("agent1"))

@@ -43,13 +43,45 @@ async def test_a_stopped_broker_is_503_4_within_the_bound(own_broker: LocalBroke
     )
     async with running_gateway(gateway) as base_url, httpx.AsyncClient(timeout=30) as http:
         url = base_url + request["path"]
+        assert (await http.get(base_url + "/readyz")).status_code == 200
         first = await http.post(url, json=request["body"], headers=basic("agent1"))
         assert first.json() == {"statusCode": 0}
         own_broker.stop()
         began = time.monotonic()
         refused = await http.post(url, json=request["body"], headers=basic("agent1"))
         elapsed = time.monotonic() - began
+        began = time.monotonic()
+        readiness = await http.get(base_url + "/readyz")
+        readiness_elapsed = time.monotonic() - began
+        began = time.monotonic()
+    stopping_elapsed = time.monotonic() - began
+    assert (readiness.status_code, readiness_elapsed < bound + 1.0) == (503, True)
+    assert stopping_elapsed < bound + 2.0  # shutdown does not wait for the lost broker
     assert refused.status_code == 503
     assert refused.json()["statusCode"] == 4
     assert set(refused.json()) == {"statusCode", "statusMessage"}
     assert elapsed < bound + 1.0
+
+
+async def test_a_broker_absent_at_start_leaves_the_gateway_serving_and_refusing() -> None:
+    """Nothing listens on the bootstrap port: the gateway starts anyway, within the bound, is
+    not ready, and refuses commands at once instead of letting them wait for a broker."""
+    request = vector("reject-record")["request"]
+    bound = 1.0
+    gateway = settings(
+        kafka_bootstrap_servers=f"127.0.0.1:{free_port()}", publish_timeout_seconds=bound
+    )
+    began = time.monotonic()
+    async with running_gateway(gateway) as base_url, httpx.AsyncClient(timeout=30) as http:
+        started_within = time.monotonic() - began
+        assert (await http.get(base_url + "/healthz")).status_code == 200
+        assert (await http.get(base_url + "/readyz")).status_code == 503
+        began = time.monotonic()
+        refused = await http.post(
+            base_url + request["path"], json=request["body"], headers=basic("agent1")
+        )
+        refused_within = time.monotonic() - began
+    assert started_within < bound + 2.0
+    assert (refused.status_code, refused.json()["statusCode"]) == (503, 4)
+    assert "not connected" in refused.json()["statusMessage"]
+    assert refused_within < 0.5
