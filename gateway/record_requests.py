@@ -2,7 +2,7 @@
 `/api/v2/me/outbound-records` (do-not-call by phone, a new record), as the contract's commands."""
 
 from abc import ABC, abstractmethod
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     ConfigDict,
@@ -112,7 +112,27 @@ class RejectRequest(HeldRecordRequest):
         )
 
 
-class CancelRequest(HeldRecordRequest):
+class RecordDeclineRequest(HeldRecordRequest, ABC):
+    """Cancel and do-not-call by handle: the same parameters, a different fate for the record."""
+
+    calling_list: Text = Field(alias="callingList", description=_CALLING_LIST)
+    phone_number: Text | None = Field(default=None, alias="phoneNumber", description=_PHONE)
+    chain_attribute: ChainAttributeName | None = Field(
+        default=None, alias="chainAttribute", description=_CHAIN
+    )
+    command_type: ClassVar[type[CancelRecord] | type[DoNotCallRecord]]
+
+    def command(self, receipt: Receipt, handle: int) -> AgentCommand:
+        return self.command_type(
+            **self.common(receipt, self.campaign_name),
+            record_handle=handle,
+            calling_list=self.calling_list,
+            phone_number=self.phone_number,
+            chain_attribute=self.chain_attribute,
+        )
+
+
+class CancelRequest(RecordDeclineRequest):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -130,20 +150,7 @@ class CancelRequest(HeldRecordRequest):
         }
     )
     operation_name: Literal["CancelRecord"] = Field(alias="operationName")
-    calling_list: Text = Field(alias="callingList", description=_CALLING_LIST)
-    phone_number: Text | None = Field(default=None, alias="phoneNumber", description=_PHONE)
-    chain_attribute: ChainAttributeName | None = Field(
-        default=None, alias="chainAttribute", description=_CHAIN
-    )
-
-    def command(self, receipt: Receipt, handle: int) -> AgentCommand:
-        return CancelRecord(
-            **self.common(receipt, self.campaign_name),
-            record_handle=handle,
-            calling_list=self.calling_list,
-            phone_number=self.phone_number,
-            chain_attribute=self.chain_attribute,
-        )
+    command_type = CancelRecord
 
 
 class CompleteRequest(HeldRecordRequest):
@@ -218,23 +225,10 @@ class RescheduleRequest(HeldRecordRequest):
         )
 
 
-class DoNotCallRequest(HeldRecordRequest):
+class DoNotCallRequest(RecordDeclineRequest):
     model_config = _example("DoNotCallRecord", callingList="CallingList1")
     operation_name: Literal["DoNotCallRecord"] = Field(alias="operationName")
-    calling_list: Text = Field(alias="callingList", description=_CALLING_LIST)
-    phone_number: Text | None = Field(default=None, alias="phoneNumber", description=_PHONE)
-    chain_attribute: ChainAttributeName | None = Field(
-        default=None, alias="chainAttribute", description=_CHAIN
-    )
-
-    def command(self, receipt: Receipt, handle: int) -> AgentCommand:
-        return DoNotCallRecord(
-            **self.common(receipt, self.campaign_name),
-            record_handle=handle,
-            calling_list=self.calling_list,
-            phone_number=self.phone_number,
-            chain_attribute=self.chain_attribute,
-        )
+    command_type = DoNotCallRecord
 
 
 class GetChainedRequest(HeldRecordRequest):

@@ -73,6 +73,15 @@ HELD, RECORDS, CAMPAIGN = (
     "/outbound-records",
     "/outbound-campaigns/Campaign1",
 )
+ADD = {
+    "operationName": "AddRecord",
+    "callingList": "L",
+    "phoneNumber": "3100",
+    "timeZone": "ECT",
+    "phoneType": "HomePhone",
+    "from": 0,
+    "until": 86399,
+}
 EVERY_OPERATION: list[tuple[str, dict[str, Any], type[AgentCommand]]] = [
     (CAMPAIGN, {"operationName": "StartPreviewSession"}, StartPreviewSession),
     (CAMPAIGN, {"operationName": "GetPreviewRecord"}, GetPreviewRecord),
@@ -92,19 +101,7 @@ EVERY_OPERATION: list[tuple[str, dict[str, Any], type[AgentCommand]]] = [
     ),
     (HELD, {"operationName": "DoNotCallRecord", "callingList": "L"}, DoNotCallRecord),
     (RECORDS, {"operationName": "DoNotCallRecord", "phoneNumber": "3001"}, DoNotCallRecord),
-    (
-        RECORDS,
-        {
-            "operationName": "AddRecord",
-            "callingList": "L",
-            "phoneNumber": "3100",
-            "timeZone": "ECT",
-            "phoneType": "HomePhone",
-            "from": 0,
-            "until": 86399,
-        },
-        AddRecord,
-    ),
+    (RECORDS, ADD, AddRecord),
     (CAMPAIGN, {"operationName": "EndPreviewSession"}, EndPreviewSession),
 ]  # fmt: skip
 
@@ -149,16 +146,7 @@ async def test_each_refusal_of_the_error_table_publishes_nothing(
         ({**good, "applicationId": "134"}, b"", agent1),
         ({**good, "devicePath": "/devices/57fc644b-c3b8-4ce8-ad82-d7e15c5f0b33"}, b"", agent1),
     ]
-    add = {
-        **COMMON,
-        "operationName": "AddRecord",
-        "callingList": "L",
-        "phoneNumber": "3100",
-        "timeZone": "ECT",
-        "phoneType": "HomePhone",
-        "from": 0,
-        "until": 86400,
-    }
+    add = {**COMMON, **ADD, "until": 86400}
     statuses = []
     async with (
         running_gateway(kafka_settings(kafka_bootstrap, topics)) as base_url,

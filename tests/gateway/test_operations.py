@@ -50,6 +50,16 @@ def body(operation: str, base: dict[str, Any] = COMMON, **parameters: Any) -> di
     return merged
 
 
+ADD = body(
+    "AddRecord",
+    callingList="L1",
+    phoneNumber="3100",
+    timeZone="ECT",
+    phoneType="HomePhone",
+    from_=32400,
+    until=72000,
+)
+
 # (path, body, the command's type, fields the command must carry beyond the common ones)
 ACCEPTED: list[tuple[str, dict[str, Any], type[AgentCommand], dict[str, Any]]] = [
     (HELD, body("RejectRecord", callingList="L1"), RejectRecord, {"calling_list": "L1"}),
@@ -114,17 +124,11 @@ ACCEPTED: list[tuple[str, dict[str, Any], type[AgentCommand], dict[str, Any]]] =
     ),
     (
         RECORDS,
-        body(
-            "AddRecord",
-            callingList="L1",
-            phoneNumber="3100",
-            timeZone="ECT",
-            phoneType="HomePhone",
-            from_=32400,
-            until=72000,
-            chainId=7,
-            otherFields={"name": "Ada", "vip": True, "score": 4.5, "age": 36},
-        ),
+        {
+            **ADD,
+            "chainId": 7,
+            "otherFields": {"name": "Ada", "vip": True, "score": 4.5, "age": 36},
+        },
         AddRecord,
         {
             "phone_type": PhoneType.HOME_PHONE,
@@ -191,16 +195,6 @@ async def test_null_counts_as_absent(
     refused = await client.post(HELD, json=required_null, headers=basic("agent1"))
     assert (refused.status_code, refused.json()["statusCode"]) == (400, 1)
 
-
-ADD = body(
-    "AddRecord",
-    callingList="L1",
-    phoneNumber="3100",
-    timeZone="ECT",
-    phoneType="HomePhone",
-    from_=32400,
-    until=72000,
-)
 
 # (path, body, HTTP status, statusCode, words the statusMessage must contain)
 REFUSED: list[tuple[str, dict[str, Any], int, int, list[str]]] = [
