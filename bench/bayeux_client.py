@@ -1,0 +1,293 @@
+"""Bayeux load: many sessions subscribed to `/v2/me/outbound`, over long-polling (raw HTTP/1.1)
+or websocket. The same code drives our notifier and the Faye baseline.
+
+Every delivered message carries `referenceId = "<seq>:<injected at, epoch ns>"`, so a delivery's
+latency is its receipt time minus its injection time, whatever injected it."""
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Literal, Protocol
+
+from websockets.asyncio.client import ClientConnection, connect
+
+from bench.raw_http import HttpConnection
+
+CHANNEL = "/v2/me/outbound"
+_OPENING_CONCURRENCY = 100
+
+Transport = Literal["long-polling", "websocket"]
+Message = dict[str, Any]
+
+
+class BayeuxError(RuntimeError):
+    """The server refused a handshake, subscribe or connect."""
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    host: str
+    port: int
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def reference_id(sequence: int, injected_ns: int) -> str:
+    return f"{sequence}:{injected_ns}"
+
+
+class Level:
+    """A count that can be awaited until it reaches a level."""
+
+    def __init__(self) -> None:
+        self.value = 0
+        self._changed = asyncio.Event()
+
+    def add(self, amount: int = 1) -> None:
+        self.value += amount
+        self._changed.set()
+
+    def poke(self) -> None:
+        """Re-check waiters whose level depends on something else that changed."""
+        self._changed.set()
+
+    async def reach(self, level: Callable[[], int], within: float) -> bool:
+        """True once `value >= level()`; False if `within` seconds pass first."""
+        try:
+            async with asyncio.timeout(within):
+                while self.value < level():
+                    self._changed.clear()
+                    await self._changed.wait()
+        except TimeoutError:
+            return False
+        return True
+
+
+class Deliveries:
+    """What the sessions received: one latency sample per delivered message of ours (other
+    messages, such as outcomes of set-up commands, carry no injection time and are skipped)."""
+
+    def __init__(self) -> None:
+        self.latencies_ns: list[int] = []
+        self.errors = 0
+        self.last_at_ns = 0
+        self._count = Level()
+
+    def record(self, data: Message) -> None:
+        now = time.time_ns()
+        sequence, _, injected = str(data.get("referenceId", "")).partition(":")
+        if not (sequence.isdigit() and injected.isdigit()):
+            return
+        self.latencies_ns.append(now - int(injected))
+        self.errors += data.get("notificationType") == "Error"
+        self.last_at_ns = now
+        self._count.add()
+
+    @property
+    def count(self) -> int:
+        return len(self.latencies_ns)
+
+    def clear(self) -> None:
+        self.latencies_ns.clear()
+        self.errors = 0
+        self.last_at_ns = 0
+        self._count.value = 0
+
+    async def wait_for(self, count: int, within: float) -> bool:
+        """True once `count` messages arrived; False if `within` seconds passed first."""
+        return await self._count.reach(lambda: count, within)
+
+
+class Session(Protocol):
+    async def open(self) -> None: ...
+    async def run(self) -> None: ...
+    async def close(self) -> None: ...
+
+
+def _check(replies: Sequence[Message], channel: str) -> Message:
+    reply = next((m for m in replies if m.get("channel") == channel), None)
+    if reply is None or not reply.get("successful"):
+        raise BayeuxError(f"{channel} failed: {replies}")
+    return reply
+
+
+def _handshake(transport: Transport) -> Message:
+    return {
+        "channel": "/meta/handshake",
+        "version": "1.0",
+        "minimumVersion": "1.0",
+        "supportedConnectionTypes": [transport],
+    }
+
+
+class LongPollingSession:
+    def __init__(
+        self, endpoint: Endpoint, on_data: Callable[[Message], None], holding: Level
+    ) -> None:
+        self._endpoint = endpoint
+        self._on_data = on_data
+        self._http = HttpConnection(endpoint.host, endpoint.port)
+        self._client_id = ""
+        self._holding = holding
+
+    async def open(self) -> None:
+        handshake = _check(await self._send([_handshake("long-polling")]), "/meta/handshake")
+        self._client_id = str(handshake["clientId"])
+        subscribe = {"channel": "/meta/subscribe", "clientId": self._client_id}
+        _check(await self._send([{**subscribe, "subscription": CHANNEL}]), "/meta/subscribe")
+
+    async def run(self) -> None:
+        connect = {
+            "channel": "/meta/connect",
+            "clientId": self._client_id,
+            "connectionType": "long-polling",
+        }
+        while True:
+            self._holding.add(1)
+            try:
+                replies = await self._send([connect])
+            finally:
+                self._holding.add(-1)
+            for message in replies:
+                if message.get("channel") == CHANNEL:
+                    self._on_data(message["data"])
+            _check(replies, "/meta/connect")
+
+    async def close(self) -> None:
+        await self._http.close()
+
+    async def _send(self, messages: list[Message]) -> list[Message]:
+        response = await self._http.post(
+            self._endpoint.path, json.dumps(messages).encode(), self._endpoint.headers
+        )
+        if response.status != 200:
+            raise BayeuxError(f"HTTP {response.status}: {response.body[:200]!r}")
+        replies: list[Message] = json.loads(response.body)
+        return replies
+
+
+class WebSocketSession:
+    def __init__(
+        self, endpoint: Endpoint, on_data: Callable[[Message], None], holding: Level
+    ) -> None:
+        self._endpoint = endpoint
+        self._on_data = on_data
+        self._socket: ClientConnection | None = None
+        self._client_id = ""
+        self._holding = holding
+
+    async def open(self) -> None:
+        endpoint = self._endpoint
+        self._socket = await connect(
+            f"ws://{endpoint.host}:{endpoint.port}{endpoint.path}",
+            additional_headers=endpoint.headers,
+            ping_interval=None,
+            compression=None,
+            open_timeout=60,
+        )
+        handshake = _check(await self._call([_handshake("websocket")]), "/meta/handshake")
+        self._client_id = str(handshake["clientId"])
+        subscribe = {"channel": "/meta/subscribe", "clientId": self._client_id}
+        _check(await self._call([{**subscribe, "subscription": CHANNEL}]), "/meta/subscribe")
+
+    async def run(self) -> None:
+        socket = self._connected()
+        connect_message = json.dumps(
+            [
+                {
+                    "channel": "/meta/connect",
+                    "clientId": self._client_id,
+                    "connectionType": "websocket",
+                }
+            ]
+        )
+        await socket.send(connect_message)
+        self._holding.add(1)
+        try:
+            async for frame in socket:
+                for message in json.loads(frame):
+                    if message.get("channel") == CHANNEL:
+                        self._on_data(message["data"])
+                    elif message.get("channel") == "/meta/connect":
+                        self._holding.add(-1)
+                        _check([message], "/meta/connect")
+                        await socket.send(connect_message)
+                        self._holding.add(1)
+        finally:
+            self._holding.add(-1)
+
+    async def close(self) -> None:
+        socket, self._socket = self._socket, None
+        if socket is not None:
+            socket.transport.abort()
+
+    async def _call(self, messages: list[Message]) -> list[Message]:
+        socket = self._connected()
+        await socket.send(json.dumps(messages))
+        replies: list[Message] = json.loads(await socket.recv())
+        return replies
+
+    def _connected(self) -> ClientConnection:
+        if self._socket is None:
+            raise BayeuxError("the websocket is not open")
+        return self._socket
+
+
+class Crowd:
+    """`size` sessions, opened with bounded concurrency, each running its connect loop."""
+
+    def __init__(
+        self, endpoint: Endpoint, transport: Transport, size: int, deliveries: Deliveries
+    ) -> None:
+        kind = LongPollingSession if transport == "long-polling" else WebSocketSession
+        self._holding = Level()
+        self.sessions: list[Session] = [
+            kind(endpoint, deliveries.record, self._holding) for _ in range(size)
+        ]
+        self.failures: list[BaseException] = []
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def __aenter__(self) -> "Crowd":
+        gate = asyncio.Semaphore(_OPENING_CONCURRENCY)
+
+        async def start(session: Session) -> None:
+            async with gate:
+                await session.open()
+            self._tasks.append(asyncio.create_task(self._run(session)))
+
+        await asyncio.gather(*(start(session) for session in self.sessions))
+        return self
+
+    async def wait_until_holding(self, within: float) -> None:
+        """Every live session has a connect outstanding (held by the server)."""
+        if not await self._holding.reach(lambda: len(self.sessions) - len(self.failures), within):
+            raise TimeoutError(
+                f"{self._holding.value} of {len(self.sessions)} sessions hold a connect "
+                f"after {within:.0f} s ({len(self.failures)} failed)"
+            )
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await asyncio.gather(*(session.close() for session in self.sessions))
+
+    async def _run(self, session: Session) -> None:
+        try:
+            await session.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # noqa: BLE001 - a lost session is counted, not fatal
+            self.failures.append(error)
+            self._holding.poke()

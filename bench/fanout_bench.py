@@ -1,0 +1,273 @@
+"""Benchmark 4: one publication fanned out to 10,000 connected CometD sessions (long-polling,
+and a websocket variant): delivered messages/s, delivery latency, memory per session; ours
+against the Faye Bayeux server, driven by the same load generator.
+
+Injection differs and is timed from its start: ours is an agent outcome produced to
+`ocs.events` (Kafka produce + the notifier's consume + render + delivery); Faye's is an HTTP
+POST to a control port of its process that publishes server-side (no broker)."""
+
+import asyncio
+import contextlib
+import json
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from aiokafka import AIOKafkaProducer
+from pydantic import JsonValue
+
+from bench.agent import APPLICATION_ID, CALLING_LIST, DEVICE_ID, DEVICE_PATH, USER_NAME
+from bench.bayeux_client import CHANNEL, Crowd, Deliveries, Endpoint, Transport
+from bench.bayeux_client import reference_id as make_reference_id
+from bench.latency import Percentiles
+from bench.machine import FAYE_DIR
+from bench.raw_http import HttpConnection
+from bench.report import BenchmarkResult, Row, Target, number
+from bench.stack import BenchCluster, ChildProcess
+from devstack.broker import free_port
+from outbound_contracts.codec import encode
+from outbound_contracts.events import UserEventRaised
+from outbound_contracts.session import SESSION_COOKIE, issue_session_token
+from outbound_contracts.topics import TopicNames, user_key
+
+PATH = "/api/v2/notifications"
+TRANSPORTS: tuple[Transport, ...] = ("long-polling", "websocket")
+_HOLD_TIMEOUT_S = 300.0
+
+
+class Injector(Protocol):
+    async def publish(self, reference_id: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Fanout:
+    sessions: int
+    publications: int
+    delivered: int
+    lost_sessions: int
+    rate: float
+    latency: Percentiles
+    bytes_per_session: float
+
+
+def outbound_data(reference_id: str) -> dict[str, object]:
+    """The `/v2/me/outbound` data of a RecordRejectAcknowledge, as the notifier renders it."""
+    return {
+        "messageType": "OutboundRecordMessage",
+        "notificationType": "RecordRejectAcknowledge",
+        "referenceId": reference_id,
+        "record": _record_block(),
+    }
+
+
+def _record_block() -> dict[str, JsonValue]:
+    return {
+        "devicePath": DEVICE_PATH,
+        "callingList": CALLING_LIST,
+        "applicationId": APPLICATION_ID,
+        "recordHandle": 9,
+        "campaignName": "Campaign1",
+    }
+
+
+class KafkaInjector:
+    """Agent outcomes for agent1 on `ocs.events`, as the worker writes them."""
+
+    def __init__(self, producer: AIOKafkaProducer, topic: str) -> None:
+        self._producer = producer
+        self._topic = topic
+
+    async def publish(self, reference_id: str) -> None:
+        event = UserEventRaised(
+            command_id=uuid.uuid4().hex,
+            user_name=USER_NAME,
+            device_id=DEVICE_ID,
+            reference_id=reference_id,
+            received_at_ns=time.time_ns(),
+            processing_ns=0,
+            message_type="OutboundRecordMessage",
+            subject=_record_block(),
+            user_data={"GSW_USER_EVENT": "RecordRejectAcknowledge", "GSW_RECORD_HANDLE": 9},
+            notification_type="RecordRejectAcknowledge",
+        )
+        await self._producer.send(self._topic, encode(event), key=user_key(USER_NAME))
+
+
+@contextlib.asynccontextmanager
+async def kafka_injector(bootstrap: str, topics: TopicNames) -> AsyncIterator[KafkaInjector]:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
+    await producer.start()
+    try:
+        yield KafkaInjector(producer, topics.events)
+    finally:
+        await producer.stop()
+
+
+class FayeInjector:
+    def __init__(self, control_port: int) -> None:
+        self._control = HttpConnection("127.0.0.1", control_port)
+
+    async def publish(self, reference_id: str) -> None:
+        message = {"channel": CHANNEL, "data": outbound_data(reference_id)}
+        await self._control.post("/publish", json.dumps(message).encode())
+
+    async def close(self) -> None:
+        await self._control.close()
+
+
+async def fan_out(
+    servers: list[tuple[ChildProcess, Endpoint]],
+    injector: Injector,
+    transport: Transport,
+    sessions: int,
+    publications: int,
+) -> Fanout:
+    """`sessions` split evenly over `servers`; memory is the servers' RSS growth."""
+    deliveries = Deliveries()
+    rss_before = sum(server.rss_bytes() for server, _ in servers)
+    share = sessions // len(servers)
+    crowds = [Crowd(endpoint, transport, share, deliveries) for _, endpoint in servers]
+    async with contextlib.AsyncExitStack() as stack:
+        for crowd in crowds:
+            await stack.enter_async_context(crowd)
+        for crowd in crowds:
+            await crowd.wait_until_holding(_HOLD_TIMEOUT_S)
+        bytes_per_session = (sum(s.rss_bytes() for s, _ in servers) - rss_before) / sessions
+        connected = sessions - sum(len(crowd.failures) for crowd in crowds)
+        await injector.publish(make_reference_id(0, time.time_ns()))  # warm-up
+        await deliveries.wait_for(connected, 60)
+        deliveries.clear()
+        started = time.time_ns()
+        for sequence in range(1, publications + 1):
+            await injector.publish(make_reference_id(sequence, time.time_ns()))
+        await deliveries.wait_for(connected * publications, 120)
+        lost = sum(len(crowd.failures) for crowd in crowds)
+    elapsed_s = max(deliveries.last_at_ns - started, 1) / 1e9
+    return Fanout(
+        sessions=sessions,
+        publications=publications,
+        delivered=deliveries.count,
+        lost_sessions=lost,
+        rate=deliveries.count / elapsed_s,
+        latency=Percentiles.of(deliveries.latencies_ns),
+        bytes_per_session=bytes_per_session,
+    )
+
+
+def notifier_endpoint(cluster: BenchCluster, port: int) -> Endpoint:
+    token = issue_session_token(
+        USER_NAME, cluster.session_secret, now=time.time(), ttl_seconds=3600
+    )
+    return Endpoint("127.0.0.1", port, PATH, {"Cookie": f"{SESSION_COOKIE}={token}"})
+
+
+def measure_ours(
+    cluster: BenchCluster, transport: Transport, sessions: int, publications: int, notifiers: int
+) -> Fanout:
+    topics = cluster.fresh_topics()
+    servers: list[tuple[ChildProcess, Endpoint]] = []
+    try:
+        for index in range(notifiers):
+            port = free_port()
+            process = cluster.service(
+                "notifier", topics, name=f"notifier-{index}", NOTIFIER_PORT=str(port)
+            ).start()
+            servers.append((process, notifier_endpoint(cluster, port)))
+
+        async def measure() -> Fanout:
+            async with kafka_injector(cluster.bootstrap, topics) as injector:
+                return await fan_out(servers, injector, transport, sessions, publications)
+
+        return asyncio.run(measure())
+    finally:
+        for process, _ in servers:
+            process.stop()
+
+
+def measure_faye(
+    cluster: BenchCluster, transport: Transport, sessions: int, publications: int
+) -> Fanout:
+    port, control_port = free_port(), free_port()
+    faye = ChildProcess(
+        name="faye",
+        command=["node", str(FAYE_DIR / "server.mjs"), str(port), str(control_port), PATH],
+        env=dict(os.environ),
+        log_file=cluster.logs / "faye.log",
+        ready_url=f"http://127.0.0.1:{control_port}/",
+    ).start()
+    try:
+
+        async def measure() -> Fanout:
+            injector = FayeInjector(control_port)
+            try:
+                endpoint = Endpoint("127.0.0.1", port, PATH)
+                return await fan_out(
+                    [(faye, endpoint)], injector, transport, sessions, publications
+                )
+            finally:
+                await injector.close()
+
+        return asyncio.run(measure())
+    finally:
+        faye.stop()
+
+
+def run(cluster: BenchCluster, *, quick: bool) -> BenchmarkResult:
+    sessions, publications = (300, 3) if quick else (10_000, 10)
+    result = BenchmarkResult(
+        name="fanout",
+        title=f"notifier fan-out to {sessions:,} sessions",
+        baseline="the Faye Bayeux server (npm faye, Node) on the same machine, same load "
+        "generator, same channel and message",
+        parameters={
+            "sessions": f"{sessions:,} of agent1, each its own TCP connection, subscribed to "
+            f"{CHANNEL}; ours authenticated by the GWS_SESSION cookie",
+            "publications": f"{publications} back to back after one warm-up, each delivered "
+            "to every session",
+            "load generator": "one Python asyncio process: raw HTTP/1.1 "
+            "long polls (bench/raw_http.py) or `websockets` connections",
+            "delivered/s": "deliveries / (last receipt - first injection)",
+            "latency": "receipt at the client - injection start (ours: Kafka produce + "
+            "consume + render + delivery; Faye: control POST + server-side publish)",
+            "memory": "server RSS (/proc/<pid>/status) after every session holds a connect, "
+            "minus RSS before the first session, / sessions",
+        },
+    )
+    for transport in TRANSPORTS:
+        ours = measure_ours(cluster, transport, sessions, publications, notifiers=1)
+        faye = measure_faye(cluster, transport, sessions, publications)
+        _add(result, transport, ours, faye)
+    return result
+
+
+def _add(result: BenchmarkResult, transport: Transport, ours: Fanout, faye: Fanout) -> None:
+    expected = ours.sessions * ours.publications
+    result.rows += [
+        Row(f"{transport}: delivered messages/s", ours.rate, faye.rate, "/s"),
+        Row(f"{transport}: p50 delivery latency", ours.latency.p50_ms, faye.latency.p50_ms, "ms"),
+        Row(f"{transport}: p99 delivery latency", ours.latency.p99_ms, faye.latency.p99_ms, "ms"),
+        Row(f"{transport}: memory per session", ours.bytes_per_session / 1024,
+            faye.bytes_per_session / 1024, "KiB"),
+        Row(f"{transport}: delivered (of {expected:,})", ours.delivered, faye.delivered,
+            "messages"),
+        Row(f"{transport}: sessions lost", ours.lost_sessions, faye.lost_sessions, "sessions"),
+    ]  # fmt: skip
+    for name, met, figures in (
+        (
+            "delivered messages/s",
+            ours.rate > faye.rate,
+            f"{number(ours.rate)}/s against Faye's {number(faye.rate)}/s",
+        ),
+        (
+            "p99 delivery latency",
+            ours.latency.p99_ms < faye.latency.p99_ms,
+            f"{number(ours.latency.p99_ms)} ms against Faye's {number(faye.latency.p99_ms)} ms",
+        ),
+    ):
+        verdict = figures
+        if not met:
+            verdict += " (see the notes)"
+        result.targets.append(Target(f"{transport}: ahead of Faye on {name}", met, verdict))

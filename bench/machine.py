@@ -1,0 +1,67 @@
+"""What the figures were measured on: machine, versions, commit."""
+
+import importlib.metadata
+import json
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+from devstack.kafka_dist import KAFKA_VERSION
+
+FAYE_DIR = Path(__file__).with_name("faye")
+
+
+def describe_machine() -> dict[str, str]:
+    return {
+        "CPU": _cpu_model(),
+        "cores": str(os.cpu_count()),
+        "RAM": f"{_mem_total_kib() / 2**20:.1f} GiB",
+        "kernel": platform.release(),
+        "commit": _git("rev-parse", "--short", "HEAD")
+        + (" (with uncommitted changes)" if _git("status", "--porcelain") else ""),
+    }
+
+
+def describe_versions(wrk: str) -> dict[str, str]:
+    packages = ("fastapi", "uvicorn", "aiokafka", "pydantic", "websockets", "uvloop")
+    return {
+        "Python": platform.python_version(),
+        "Java": _first_line(["java", "-version"]),
+        "Node": _first_line(["node", "--version"]),
+        "Kafka": KAFKA_VERSION,
+        "wrk": wrk,
+        "Faye": _faye_version(),
+        **{name: importlib.metadata.version(name) for name in packages},
+    }
+
+
+def _cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.partition(":")[2].strip()
+    return platform.processor() or "unknown"
+
+
+def _mem_total_kib() -> int:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _first_line(command: list[str]) -> str:
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    return ((result.stdout or result.stderr).splitlines() or ["unknown"])[0]
+
+
+def _git(*args: str) -> str:
+    result = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+    return result.stdout.strip()
+
+
+def _faye_version() -> str:
+    package = FAYE_DIR / "node_modules" / "faye" / "package.json"
+    if not package.exists():
+        return "not installed"
+    return str(json.loads(package.read_text())["version"])

@@ -1,0 +1,74 @@
+"""Open-loop POSTs to the gateway at a fixed rate, each carrying its send time in
+`referenceId`, over a pool of keep-alive connections with the desktop's session cookie."""
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bench.bayeux_client import reference_id
+from bench.raw_http import HttpConnection, HttpError
+
+BodyFor = Callable[[str], dict[str, object]]
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    accepted: int
+    refused: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return (self.accepted + self.refused) / self.seconds
+
+
+class Poster:
+    def __init__(
+        self, port: int, path: str, cookie: str, body_for: BodyFor, connections: int = 64
+    ) -> None:
+        self._path = path
+        self._headers = {"Cookie": cookie}
+        self._body_for = body_for
+        self._idle: asyncio.Queue[HttpConnection] = asyncio.Queue()
+        for _ in range(connections):
+            self._idle.put_nowait(HttpConnection("127.0.0.1", port))
+        self._sequence = 0
+        self._accepted = 0
+        self._refused = 0
+
+    async def paced(self, rate: float, seconds: float) -> Posted:
+        """`rate * seconds` POSTs, the n-th due at n / rate; a late one goes at once."""
+        loop = asyncio.get_running_loop()
+        accepted, refused = self._accepted, self._refused
+        count = max(1, round(rate * seconds))
+        tasks: list[asyncio.Task[None]] = []
+        started = loop.time()
+        for index in range(count):
+            delay = started + index / rate - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            connection = await self._idle.get()
+            tasks.append(asyncio.create_task(self._post(connection)))
+        await asyncio.gather(*tasks)
+        return Posted(self._accepted - accepted, self._refused - refused, loop.time() - started)
+
+    async def close(self) -> None:
+        while not self._idle.empty():
+            await self._idle.get_nowait().close()
+
+    async def _post(self, connection: HttpConnection) -> None:
+        self._sequence += 1
+        body = self._body_for(reference_id(self._sequence, time.time_ns()))
+        try:
+            response = await connection.post(self._path, json.dumps(body).encode(), self._headers)
+        except HttpError:
+            self._refused += 1
+        else:
+            if response.status == 200 and json.loads(response.body) == {"statusCode": 0}:
+                self._accepted += 1
+            else:
+                self._refused += 1
+        finally:
+            self._idle.put_nowait(connection)

@@ -1,0 +1,170 @@
+"""The systems under test as child processes: one broker per bench run, fresh topics per
+benchmark, and the services started as in production (`python -m <service>` with its env)."""
+
+import asyncio
+import os
+import secrets
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from devstack.broker import LocalBroker, free_port
+from devstack.kafka_dist import ensure_kafka_libs
+from devstack.processes import spawn, terminate
+from devstack.topics import provision_topics
+from outbound_contracts.topics import TopicNames
+
+REPO = Path(__file__).resolve().parents[1]
+USERS_FILE = REPO / "demo" / "users.json"
+PARTITIONS = 6
+_START_TIMEOUT_S = 60.0
+
+
+class ServiceFailed(RuntimeError):
+    """A child process did not come up; the message holds its log's tail."""
+
+
+@dataclass
+class ChildProcess:
+    """A server we started; its output goes to `log_file`."""
+
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    log_file: Path
+    ready_url: str | None = None
+    process: "subprocess.Popen[bytes] | None" = field(default=None, repr=False)
+
+    def start(self) -> "ChildProcess":
+        with self.log_file.open("ab") as log:
+            self.process = spawn(self.command, env=self.env, stdout=log, stderr=log)
+        deadline = time.monotonic() + _START_TIMEOUT_S
+        while self.ready_url is not None and not _answers(self.ready_url):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise ServiceFailed(f"{self.name} did not come up:\n{self.log_tail()}")
+            time.sleep(0.1)
+        return self
+
+    @property
+    def pid(self) -> int:
+        if self.process is None:
+            raise ServiceFailed(f"{self.name} is not running")
+        return self.process.pid
+
+    def rss_bytes(self) -> int:
+        """Resident set size, from /proc/<pid>/status."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        raise ServiceFailed(f"no VmRSS for {self.name}")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time so far, from /proc/<pid>/stat."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is not None:
+            terminate(process, grace_seconds=15)
+
+    def log_tail(self, lines: int = 30) -> str:
+        if not self.log_file.exists():
+            return "(no log)"
+        return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+class BenchCluster:
+    """One Kafka broker (fresh data dir, free ports) for the whole run, and our services."""
+
+    def __init__(self, workdir: Path, cache_dir: Path) -> None:
+        self.workdir = workdir
+        self.libs = ensure_kafka_libs(cache_dir)
+        self.broker = LocalBroker(
+            self.libs, workdir / "broker", port=free_port(), controller_port=free_port()
+        )
+        self.session_secret = secrets.token_urlsafe(32)
+        self.logs = workdir / "logs"
+        self.logs.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def bootstrap(self) -> str:
+        return self.broker.bootstrap_servers
+
+    def __enter__(self) -> "BenchCluster":
+        self.broker.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.broker.stop()
+
+    def fresh_topics(self, partitions: int = PARTITIONS) -> TopicNames:
+        """A topic set no earlier benchmark touched."""
+        topics = TopicNames.with_prefix(f"bench-{uuid.uuid4().hex[:8]}-")
+        asyncio.run(
+            provision_topics(
+                self.bootstrap,
+                topics,
+                command_partitions=partitions,
+                event_partitions=partitions,
+            )
+        )
+        return topics
+
+    def java_tool(self, tool: str, *args: str) -> list[str]:
+        """The command line of one of Kafka's own tools (`org.apache.kafka.tools.<tool>`)."""
+        return [
+            "java",
+            "-Xmx512m",
+            "-cp",
+            f"{self.libs}/*",
+            f"org.apache.kafka.tools.{tool}",
+            *args,
+        ]
+
+    def service(
+        self, module: str, topics: TopicNames, *, name: str | None = None, **env: str
+    ) -> ChildProcess:
+        """`python -m <module>` against this broker and `topics`; not started yet."""
+        label = name or module
+        port = env.get("GATEWAY_PORT") or env.get("NOTIFIER_PORT")
+        ready = None
+        if port is not None:
+            ready = f"http://127.0.0.1:{port}/{'readyz' if module == 'notifier' else 'healthz'}"
+        return ChildProcess(
+            name=label,
+            command=[sys.executable, "-m", module],
+            env={
+                **os.environ,
+                "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+                "OCS_TOPIC_PREFIX": topics.commands.removesuffix("ocs.commands"),
+                "GWS_USERS_FILE": str(USERS_FILE),
+                "GWS_SESSION_SECRET": self.session_secret,
+                "GATEWAY_LOG_LEVEL": "WARNING",
+                "NOTIFIER_LOG_LEVEL": "warning",
+                "WORKER_LOG_LEVEL": "warning",
+                **env,
+            },
+            log_file=self.logs / f"{label}.log",
+            ready_url=ready,
+        )

@@ -1,0 +1,185 @@
+"""Benchmark 3: commands/s one worker process applies (exactly-once: transactional producer,
+read_committed) from a pre-filled `ocs.commands`, against Kafka's Producer- and
+ConsumerPerformance on the same broker."""
+
+import asyncio
+import os
+import statistics
+import time
+import uuid
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import GroupCoordinatorNotAvailableError
+
+from bench import kafka_tools
+from bench.report import BenchmarkResult, Row, Target, missed_by, number
+from bench.stack import PARTITIONS, BenchCluster, ChildProcess
+from bench.workload import campaign_names, holding_commands, updates, write_commands
+from outbound_contracts.codec import encode
+from outbound_contracts.commands import CampaignCommand
+from outbound_contracts.topics import TopicNames
+
+RATE_GOAL = 5000.0
+CAMPAIGNS = 12
+_ACKNOWLEDGED = b'"UpdateCallCompletionStatsAcknowledge"'
+_TRANSACTION_MS = 20  # the worker's batch_max_ms: a commit about as often as the worker's
+
+
+@dataclass(frozen=True, slots=True)
+class Prefilled:
+    topics: TopicNames
+    total: int
+    updates: int
+    record_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Drain:
+    rate: float
+    seconds: float
+    cores: float
+    """CPU cores the worker processes used while draining, summed."""
+
+
+def prefill(cluster: BenchCluster, update_count: int) -> Prefilled:
+    """Holding set-up for each campaign, then `update_count` UpdateRecord commands."""
+    campaigns = campaign_names(CAMPAIGNS)
+    topics = cluster.fresh_topics()
+    stream = list(updates(campaigns, update_count))
+    commands: list[CampaignCommand] = [
+        command for campaign in campaigns for command in holding_commands(campaign)
+    ]
+    commands.extend(stream)
+    asyncio.run(write_commands(cluster.bootstrap, topics.commands, commands))
+    size = round(statistics.mean(len(encode(command)) for command in stream[:1000]))
+    return Prefilled(topics, len(commands), update_count, size)
+
+
+def drain(cluster: BenchCluster, prefilled: Prefilled, workers: int) -> Drain:
+    """Start `workers` worker processes on the pre-filled topic; time them to the last commit."""
+    group = f"bench-worker-{uuid.uuid4().hex[:8]}"
+    processes = [
+        cluster.service(
+            "ocs_worker", prefilled.topics, name=f"ocs_worker-{index}", WORKER_GROUP_ID=group
+        ).start()
+        for index in range(workers)
+    ]
+    try:
+        return asyncio.run(_watch(cluster.bootstrap, group, prefilled, processes))
+    finally:
+        for process in processes:
+            process.stop()
+
+
+async def _watch(
+    bootstrap: str, group: str, prefilled: Prefilled, processes: list[ChildProcess]
+) -> Drain:
+    """From the first commit seen to the last: committed offsets of the group, every 50 ms."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        first: tuple[float, int, float] | None = None
+        async with asyncio.timeout(600):
+            while True:
+                done = await _committed(admin, group, prefilled.topics.commands)
+                now = time.monotonic()
+                cpu = sum(process.cpu_seconds() for process in processes)
+                if first is None and done > 0:
+                    first = (now, done, cpu)
+                if first is not None and done >= prefilled.total and now > first[0]:
+                    seconds = now - first[0]
+                    return Drain((done - first[1]) / seconds, seconds, (cpu - first[2]) / seconds)
+                for process in processes:
+                    if process.process is None or process.process.poll() is not None:
+                        raise RuntimeError(f"{process.name} exited:\n{process.log_tail()}")
+                await asyncio.sleep(0.05)
+    finally:
+        await admin.close()
+
+
+async def _committed(admin: AIOKafkaAdminClient, group: str, topic: str) -> int:
+    try:
+        committed = await admin.list_consumer_group_offsets(group)
+    except GroupCoordinatorNotAvailableError:
+        return 0  # the group has not formed yet
+    return sum(
+        meta.offset for tp, meta in committed.items() if tp.topic == topic and meta.offset > 0
+    )
+
+
+async def count_acknowledged(bootstrap: str, topic: str) -> int:
+    """UpdateRecord acknowledgements committed to `topic` (read_committed)."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, isolation_level="read_committed", enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in range(PARTITIONS)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        found = 0
+        async with asyncio.timeout(120):
+            while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
+                batches = await consumer.getmany(timeout_ms=500, max_records=5000)
+                found += sum(
+                    _ACKNOWLEDGED in (message.value or b"")
+                    for messages in batches.values()
+                    for message in messages
+                )
+        return found
+    finally:
+        await consumer.stop()
+
+
+def run(cluster: BenchCluster, *, quick: bool) -> BenchmarkResult:
+    update_count = 3_000 if quick else 50_000
+    prefilled = prefill(cluster, update_count)
+    ours = drain(cluster, prefilled, workers=1)
+    acknowledged = asyncio.run(count_acknowledged(cluster.bootstrap, prefilled.topics.events))
+    perf_topic = cluster.fresh_topics().commands
+    produced = kafka_tools.producer_performance(
+        cluster, perf_topic, prefilled.total, prefilled.record_size, transaction_ms=_TRANSACTION_MS
+    )
+    consumed = kafka_tools.consumer_performance(cluster, perf_topic, prefilled.total)
+    result = BenchmarkResult(
+        name="worker",
+        title="worker throughput, exactly-once",
+        baseline="Kafka's ProducerPerformance (acks=all, transactional, a commit every "
+        f"{_TRANSACTION_MS} ms) and ConsumerPerformance (read_committed) on the same broker, "
+        "same record count and size; the ratio is against the slower of the two",
+        parameters={
+            "commands": f"{prefilled.total:,} in ocs.commands ({update_count:,} UpdateRecord "
+            f"on records agent1 holds, round-robin over {CAMPAIGNS} campaigns, after 4 set-up "
+            "commands per campaign), 6 partitions",
+            "record size": f"{prefilled.record_size} bytes (encoded UpdateRecord)",
+            "measured": "committed offsets of the worker's group, polled every 50 ms, from the "
+            "first commit seen to the last (start-up and restore excluded)",
+            "worker": "python -m ocs_worker, default settings, one process",
+        },
+    )
+    result.rows = [
+        Row("commands/s applied", ours.rate, min(produced, consumed), "/s"),
+        Row("ProducerPerformance records/s", produced, None, "/s"),
+        Row("ConsumerPerformance records/s", consumed, None, "/s"),
+        Row("worker CPU while draining", ours.cores, None, "cores"),
+        Row("UpdateRecord acknowledged / sent", acknowledged, update_count, "events"),
+    ]
+    met = ours.rate >= RATE_GOAL
+    verdict = f"{number(ours.rate)} commands/s against {number(RATE_GOAL)}"
+    if not met:
+        verdict += (
+            f", {missed_by(ours.rate, RATE_GOAL, 'commands/s', higher_is_better=True)}. One "
+            f"worker is one Python process ({number(ours.cores)} cores busy): per command it "
+            "decodes and validates a pydantic model, applies it, encodes an event and a "
+            "changelog entry, and aiokafka produces both inside a transaction; the broker "
+            f"shares the machine's {os.cpu_count()} cores."
+        )
+    result.targets.append(Target(f">= {number(RATE_GOAL)} commands/s", met, verdict))
+    if acknowledged != update_count:
+        result.notes.append(
+            f"Only {acknowledged:,} of {update_count:,} UpdateRecord commands were acknowledged."
+        )
+    return result
