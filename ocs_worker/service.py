@@ -38,6 +38,8 @@ class OcsWorker(ConsumerRebalanceListener):  # type: ignore[misc]
             isolation_level="read_committed",
             enable_auto_commit=False,
             auto_offset_reset="earliest",
+            session_timeout_ms=settings.session_timeout_ms,
+            heartbeat_interval_ms=settings.heartbeat_interval_ms,
         )
         consumer.subscribe([self._topics.commands], listener=self)
         await consumer.start()

@@ -23,6 +23,10 @@ class WorkerSettings(BaseSettings):
     batch_max_ms: int = Field(
         default=20, gt=0, description="Longest wait for more commands before a transaction"
     )
+    session_timeout_ms: int = Field(
+        default=10000, ge=6000, description="A worker silent this long loses its partitions"
+    )
+    heartbeat_interval_ms: int = Field(default=3000, gt=0)
     import_batch_rows: int = Field(
         default=1000, gt=0, description="Calling-list rows per ImportRecords command"
     )

@@ -1,7 +1,9 @@
 """Helpers for end-to-end tests that need a worker: in-process or as a real process.
 
-- `running_worker(bootstrap, topics)`: an in-process `OcsWorker` serving until the block ends.
-- `worker_process(bootstrap, topics)`: `python -m ocs_worker` as a subprocess (SIGKILL-able).
+- `worker_settings(bootstrap, topics, **overrides)`: settings for the test's topics, own group.
+- `running_worker(settings)`: an in-process `OcsWorker` serving until the block ends;
+  `InProcessWorker(settings)` when the test decides when it stops.
+- `worker_process(settings)`: `python -m ocs_worker` as a subprocess (SIGKILL-able).
 - `send_commands(bootstrap, topics, commands)`: commands keyed by campaign, acks=all.
 - `read_topic(bootstrap, topic, expected)`: every value of a topic, read_committed by default.
 """
@@ -35,17 +37,27 @@ def worker_settings(bootstrap: str, topics: TopicNames, **overrides: object) -> 
     )
 
 
+class InProcessWorker:
+    """An `OcsWorker` served in a task of the test's event loop."""
+
+    def __init__(self, settings: WorkerSettings) -> None:
+        self.worker = OcsWorker(settings)
+        self._stop = asyncio.Event()
+        self._task = asyncio.create_task(self.worker.run(self._stop))
+
+    async def stop(self) -> None:
+        self._stop.set()
+        async with asyncio.timeout(30):
+            await self._task
+
+
 @asynccontextmanager
 async def running_worker(settings: WorkerSettings) -> AsyncIterator[OcsWorker]:
-    worker = OcsWorker(settings)
-    stop = asyncio.Event()
-    task = asyncio.create_task(worker.run(stop))
+    serving = InProcessWorker(settings)
     try:
-        yield worker
+        yield serving.worker
     finally:
-        stop.set()
-        async with asyncio.timeout(30):
-            await task
+        await serving.stop()
 
 
 @contextmanager
@@ -56,6 +68,8 @@ def worker_process(settings: WorkerSettings) -> Iterator["subprocess.Popen[bytes
         "OCS_TOPIC_PREFIX": settings.ocs_topic_prefix,
         "WORKER_GROUP_ID": settings.group_id,
         "WORKER_BATCH_MAX_COMMANDS": str(settings.batch_max_commands),
+        "WORKER_SESSION_TIMEOUT_MS": str(settings.session_timeout_ms),
+        "WORKER_HEARTBEAT_INTERVAL_MS": str(settings.heartbeat_interval_ms),
     }
     process = subprocess.Popen([sys.executable, "-m", "ocs_worker"], env=env)
     try:
