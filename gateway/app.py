@@ -101,7 +101,7 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
             "enabled": caller.enabled,
         }
         response = JSONResponse({"statusCode": 0, "user": user})
-        gatekeeper.admit(response, caller, read_only=True)
+        gatekeeper.admit(request, response, caller, read_only=True)
         return response
 
     @app.get("/api/v2/me/devices", tags=["me"])
@@ -112,7 +112,7 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
             for d in caller.devices
         ]
         response = JSONResponse({"statusCode": 0, "devices": devices})
-        gatekeeper.admit(response, caller, read_only=True)
+        gatekeeper.admit(request, response, caller, read_only=True)
         return response
 
     return app

@@ -12,7 +12,7 @@ from gateway.settings import GatewaySettings
 from outbound_contracts import base64url
 from outbound_contracts.credentials import Authenticator
 from outbound_contracts.identity import OUTBOUND_FEATURE, UserAccount, UserDirectory
-from outbound_contracts.session import SESSION_COOKIE, issue_session_token
+from outbound_contracts.session import SESSION_COOKIE, issue_session_token, read_session_claims
 
 CSRF_HEADER = "X-CSRF-TOKEN"
 _AUTH_CACHE_SIZE = 1024
@@ -28,16 +28,36 @@ class Gatekeeper:
         self._csrf_key = b"csrf\0" + settings.session_secret.encode()
         self._session_ttl = settings.session_ttl_seconds
         self._csrf_enabled = settings.csrf_enabled
+        self._sessions: dict[str, tuple[str, int]] = {}
 
     async def caller(self, request: Request) -> UserAccount:
         """The authenticated user, else 401/20 (unknown user and wrong password alike)."""
-        user_name = await self._authenticator.user_for(
-            request.headers.get("authorization"), request.cookies.get(SESSION_COOKIE)
-        )
+        authorization = request.headers.get("authorization")
+        if authorization:
+            user_name = await self._authenticator.user_for(authorization, None)
+        else:
+            user_name = self._session_user(request.cookies.get(SESSION_COOKIE))
         account = self._directory.get(user_name) if user_name is not None else None
-        if account is None:
+        if account is None or not account.enabled:
             raise access_denied()
         return account
+
+    def _session_user(self, token: str | None) -> str | None:
+        """The session cookie's user; a verified token is remembered until it expires, so a
+        busy desktop does not pay its HMAC and JSON on every request."""
+        if not token:
+            return None
+        now = time.time()
+        known = self._sessions.get(token)
+        if known is not None and known[1] > now:
+            return known[0]
+        claims = read_session_claims(token, self._session_secret, now=now)
+        if claims is None:
+            return None
+        self._sessions[token] = claims
+        if len(self._sessions) > _AUTH_CACHE_SIZE:
+            del self._sessions[next(iter(self._sessions))]
+        return claims[0]
 
     async def agent(self, request: Request) -> UserAccount:
         """The caller of an outbound operation: authenticated (401/20), with the outbound
@@ -51,12 +71,19 @@ class Gatekeeper:
                 raise GwsError(403, 3, "Missing or invalid Csrf token")
         return caller
 
-    def admit(self, response: Response, caller: UserAccount, *, read_only: bool) -> None:
-        """Renew the session cookie; on reads, hand out the CSRF token when it is required."""
-        token = issue_session_token(
-            caller.user_name, self._session_secret, now=time.time(), ttl_seconds=self._session_ttl
-        )
-        response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", path="/")
+    def admit(
+        self, request: Request, response: Response, caller: UserAccount, *, read_only: bool
+    ) -> None:
+        """Open a session for a Basic login (a request that came with a valid cookie keeps it);
+        on reads, hand out the CSRF token when it is required."""
+        if "authorization" in request.headers:
+            token = issue_session_token(
+                caller.user_name,
+                self._session_secret,
+                now=time.time(),
+                ttl_seconds=self._session_ttl,
+            )
+            response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", path="/")
         if self._csrf_enabled and read_only:
             response.headers["X-CSRF-HEADER"] = CSRF_HEADER
             response.headers[CSRF_HEADER] = self.csrf_token(caller.user_name)

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
 
 from gateway.auth import Gatekeeper
 from gateway.campaign_requests import CAMPAIGN_OPERATIONS, campaign_command
@@ -27,6 +26,7 @@ from outbound_contracts.identity import UserAccount
 log = logging.getLogger("gateway")
 
 # (operationName, body, user name, receipt time in ns) -> the command
+_ACCEPTED = b'{"statusCode":0}'
 Build = Callable[[str, dict[str, Any], str, int], AgentCommand]
 
 
@@ -74,15 +74,17 @@ class Intake:
                 "outcome": 200,
             },
         )
-        response = JSONResponse({"statusCode": 0})
-        self._gatekeeper.admit(response, caller, read_only=False)
+        response = Response(_ACCEPTED, media_type="application/json")
+        self._gatekeeper.admit(request, response, caller, read_only=False)
         return response
 
     async def _body(self, request: Request) -> bytes:
         """The raw body, refused (413/2) as soon as it exceeds the limit, never buffered whole."""
         declared = request.headers.get("content-length", "")
-        if declared.isascii() and declared.isdigit() and int(declared) > self._max_body_bytes:
-            raise self._too_large()
+        if declared.isascii() and declared.isdigit():
+            if int(declared) > self._max_body_bytes:
+                raise self._too_large()
+            return await request.body()  # the HTTP framing holds it to the declared length
         chunks: list[bytes] = []
         received = 0
         async for chunk in request.stream():

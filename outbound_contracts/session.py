@@ -20,6 +20,12 @@ def issue_session_token(user_name: str, secret: str, *, now: float, ttl_seconds:
 
 def read_session_token(token: str | None, secret: str, *, now: float) -> str | None:
     """The user name of a valid, unexpired token signed with `secret`; otherwise None."""
+    claims = read_session_claims(token, secret, now=now)
+    return None if claims is None else claims[0]
+
+
+def read_session_claims(token: str | None, secret: str, *, now: float) -> tuple[str, int] | None:
+    """(user name, expiry in epoch s) of a valid, unexpired token signed with `secret`."""
     if not token or "." not in token:
         return None
     payload, signature = token.rsplit(".", 1)
@@ -34,7 +40,7 @@ def read_session_token(token: str | None, secret: str, *, now: float) -> str | N
     user_name, expires = claims.get("u"), claims.get("exp")
     if not isinstance(user_name, str) or not isinstance(expires, int) or expires <= now:
         return None
-    return user_name
+    return user_name, expires
 
 
 def _sign(payload: str, secret: str) -> str:

@@ -1,5 +1,7 @@
 """Spec §2: who may act. Session cookie, the outbound feature, GWS-style CSRF on and off."""
 
+import asyncio
+
 import httpx
 
 from gateway.kafka import InMemoryPublisher
@@ -105,3 +107,23 @@ async def test_csrf_comes_after_the_feature_and_before_the_body() -> None:
         bad_body = await http.post(REJECT["path"], content=b"{", headers=basic("agent1"))
     assert no_feature.json()["statusCode"] == 5
     assert bad_body.json()["statusCode"] == 3
+
+
+async def test_a_session_lasts_its_ttl_from_the_basic_login_and_no_longer() -> None:
+    published = InMemoryPublisher()
+    async with (
+        running_gateway(settings(session_ttl_seconds=1), publisher=published) as base_url,
+        httpx.AsyncClient(base_url=base_url) as http,
+    ):
+        login = await http.get("/api/v2/me", headers=basic("agent1"))
+        assert SESSION_COOKIE in login.cookies
+        with_cookie = await http.post(REJECT["path"], json=REJECT["body"])
+        assert with_cookie.json() == {"statusCode": 0}
+        assert "set-cookie" not in with_cookie.headers  # a cookie request does not renew it
+        async with asyncio.timeout(5):
+            while True:  # bounded: the token's expiry is at most 1 s away
+                expired = await http.post(REJECT["path"], json=REJECT["body"])
+                if expired.status_code != 200:
+                    break
+                await asyncio.sleep(0.1)
+    assert (expired.status_code, expired.json()["statusCode"]) == (401, 20)
