@@ -13,6 +13,7 @@ from typing import Protocol
 
 from bench import e2e_bench, fanout_bench, gateway_bench, scaleout_bench, worker_bench
 from bench.machine import FAYE_DIR, describe_machine, describe_versions
+from bench.profiling import busiest_frames
 from bench.report import BenchmarkResult, print_result
 from bench.stack import REPO, BenchCluster
 from bench.writeup import write_document
@@ -48,8 +49,10 @@ def main(argv: list[str] | None = None) -> int:
     workdir = REPO / ".cache" / "bench" / started.strftime("run-%Y%m%d-%H%M%S")
     results: list[BenchmarkResult] = []
     failed: list[str] = []
+    profiled: set[Path] = set()
     began = time.monotonic()
-    with BenchCluster(workdir, REPO / ".cache") as cluster:
+    profile = frozenset(arguments.profile)
+    with BenchCluster(workdir, REPO / ".cache", profile) as cluster:
         for name in names:
             print(f"\n-- running {name}{' (quick)' if arguments.quick else ''} ...", flush=True)
             try:
@@ -58,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
                 failed.append(f"{name}: {type(error).__name__}: {error}")
                 print(f"!! {name} failed: {error}", file=sys.stderr, flush=True)
                 continue
+            result.notes.extend(_profile_notes(cluster, already=profiled))
+            profiled |= set(cluster.profiles.glob("*.txt"))
             print_result(result)
             results.append(result)
     shutil.rmtree(workdir / "broker" / "data", ignore_errors=True)
@@ -83,12 +88,29 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--only", nargs="+", choices=list(BENCHMARKS), help="run only these")
     parser.add_argument("--quick", action="store_true", help="a small-scale run of seconds")
     parser.add_argument(
+        "--profile",
+        nargs="+",
+        default=[],
+        choices=["gateway", "ocs_worker", "notifier"],
+        help="sample these services with py-spy while they run (reports in the run folder)",
+    )
+    parser.add_argument(
         "--output",
         type=Path,
         help="where to write the results (default: docs/benchmarks.md, or "
         ".cache/bench/benchmarks-quick.md with --quick)",
     )
     return parser
+
+
+def _profile_notes(cluster: BenchCluster, already: set[Path]) -> list[str]:
+    notes = []
+    for report in sorted(set(cluster.profiles.glob("*.txt")) - already):
+        frames = ", ".join(f"{frame} {share:.0f} %" for frame, share in busiest_frames(report))
+        notes.append(
+            f"py-spy profile {report.relative_to(REPO)}: busiest frames (own time) {frames}"
+        )
+    return notes
 
 
 def _raise_open_files_limit() -> None:

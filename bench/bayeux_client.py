@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal, Protocol
@@ -22,6 +22,8 @@ _OPENING_CONCURRENCY = 100
 
 Transport = Literal["long-polling", "websocket"]
 Message = dict[str, Any]
+Handlers = Mapping[str, Callable[[Message], None]]
+"""What to do with the data of each channel a session subscribes to."""
 
 
 class BayeuxError(RuntimeError):
@@ -115,6 +117,24 @@ def _check(replies: Sequence[Message], channel: str) -> Message:
     return reply
 
 
+def _check_all(replies: Sequence[Message]) -> None:
+    if not replies or not all(reply.get("successful") for reply in replies):
+        raise BayeuxError(f"subscribe failed: {replies}")
+
+
+def _subscribe(client_id: str, handlers: Handlers) -> list[Message]:
+    return [
+        {"channel": "/meta/subscribe", "clientId": client_id, "subscription": channel}
+        for channel in handlers
+    ]
+
+
+def _dispatch(handlers: Handlers, message: Message) -> None:
+    handler = handlers.get(str(message.get("channel")))
+    if handler is not None:
+        handler(message["data"])
+
+
 def _handshake(transport: Transport) -> Message:
     return {
         "channel": "/meta/handshake",
@@ -125,11 +145,9 @@ def _handshake(transport: Transport) -> Message:
 
 
 class LongPollingSession:
-    def __init__(
-        self, endpoint: Endpoint, on_data: Callable[[Message], None], holding: Level
-    ) -> None:
+    def __init__(self, endpoint: Endpoint, handlers: Handlers, holding: Level) -> None:
         self._endpoint = endpoint
-        self._on_data = on_data
+        self._handlers = handlers
         self._http = HttpConnection(endpoint.host, endpoint.port)
         self._client_id = ""
         self._holding = holding
@@ -137,8 +155,7 @@ class LongPollingSession:
     async def open(self) -> None:
         handshake = _check(await self._send([_handshake("long-polling")]), "/meta/handshake")
         self._client_id = str(handshake["clientId"])
-        subscribe = {"channel": "/meta/subscribe", "clientId": self._client_id}
-        _check(await self._send([{**subscribe, "subscription": CHANNEL}]), "/meta/subscribe")
+        _check_all(await self._send(_subscribe(self._client_id, self._handlers)))
 
     async def run(self) -> None:
         connect = {
@@ -153,8 +170,7 @@ class LongPollingSession:
             finally:
                 self._holding.add(-1)
             for message in replies:
-                if message.get("channel") == CHANNEL:
-                    self._on_data(message["data"])
+                _dispatch(self._handlers, message)
             _check(replies, "/meta/connect")
 
     async def close(self) -> None:
@@ -171,11 +187,9 @@ class LongPollingSession:
 
 
 class WebSocketSession:
-    def __init__(
-        self, endpoint: Endpoint, on_data: Callable[[Message], None], holding: Level
-    ) -> None:
+    def __init__(self, endpoint: Endpoint, handlers: Handlers, holding: Level) -> None:
         self._endpoint = endpoint
-        self._on_data = on_data
+        self._handlers = handlers
         self._socket: ClientConnection | None = None
         self._client_id = ""
         self._holding = holding
@@ -191,8 +205,7 @@ class WebSocketSession:
         )
         handshake = _check(await self._call([_handshake("websocket")]), "/meta/handshake")
         self._client_id = str(handshake["clientId"])
-        subscribe = {"channel": "/meta/subscribe", "clientId": self._client_id}
-        _check(await self._call([{**subscribe, "subscription": CHANNEL}]), "/meta/subscribe")
+        _check_all(await self._call(_subscribe(self._client_id, self._handlers)))
 
     async def run(self) -> None:
         socket = self._connected()
@@ -210,13 +223,13 @@ class WebSocketSession:
         try:
             async for frame in socket:
                 for message in json.loads(frame):
-                    if message.get("channel") == CHANNEL:
-                        self._on_data(message["data"])
-                    elif message.get("channel") == "/meta/connect":
+                    if message.get("channel") == "/meta/connect":
                         self._holding.add(-1)
                         _check([message], "/meta/connect")
                         await socket.send(connect_message)
                         self._holding.add(1)
+                    else:
+                        _dispatch(self._handlers, message)
         finally:
             self._holding.add(-1)
 
@@ -241,12 +254,12 @@ class Crowd:
     """`size` sessions, opened with bounded concurrency, each running its connect loop."""
 
     def __init__(
-        self, endpoint: Endpoint, transport: Transport, size: int, deliveries: Deliveries
+        self, endpoint: Endpoint, transport: Transport, size: int, handlers: Handlers
     ) -> None:
         kind = LongPollingSession if transport == "long-polling" else WebSocketSession
         self._holding = Level()
         self.sessions: list[Session] = [
-            kind(endpoint, deliveries.record, self._holding) for _ in range(size)
+            kind(endpoint, handlers, self._holding) for _ in range(size)
         ]
         self.failures: list[BaseException] = []
         self._tasks: list[asyncio.Task[None]] = []

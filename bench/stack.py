@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from bench.profiling import Profiler
 from devstack.broker import LocalBroker, free_port
 from devstack.kafka_dist import ensure_kafka_libs
 from devstack.processes import spawn, terminate
@@ -39,7 +40,9 @@ class ChildProcess:
     env: dict[str, str]
     log_file: Path
     ready_url: str | None = None
+    profile_to: Path | None = None
     process: "subprocess.Popen[bytes] | None" = field(default=None, repr=False)
+    profiler: Profiler | None = field(default=None, repr=False)
 
     def start(self) -> "ChildProcess":
         with self.log_file.open("ab") as log:
@@ -50,6 +53,9 @@ class ChildProcess:
                 self.stop()
                 raise ServiceFailed(f"{self.name} did not come up:\n{self.log_tail()}")
             time.sleep(0.1)
+        if self.profile_to is not None:
+            with self.log_file.open("ab") as log:
+                self.profiler = Profiler(self.process.pid, self.profile_to, log)
         return self
 
     @property
@@ -71,6 +77,9 @@ class ChildProcess:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
+        profiler, self.profiler = self.profiler, None
+        if profiler is not None:
+            profiler.stop()
         process, self.process = self.process, None
         if process is not None:
             terminate(process, grace_seconds=15)
@@ -92,8 +101,12 @@ def _answers(url: str) -> bool:
 class BenchCluster:
     """One Kafka broker (fresh data dir, free ports) for the whole run, and our services."""
 
-    def __init__(self, workdir: Path, cache_dir: Path) -> None:
+    def __init__(
+        self, workdir: Path, cache_dir: Path, profile: frozenset[str] = frozenset()
+    ) -> None:
         self.workdir = workdir
+        self.profile = profile
+        self.profiles = workdir / "profiles"
         self.libs = ensure_kafka_libs(cache_dir)
         self.broker = LocalBroker(
             self.libs, workdir / "broker", port=free_port(), controller_port=free_port()
@@ -167,4 +180,12 @@ class BenchCluster:
             },
             log_file=self.logs / f"{label}.log",
             ready_url=ready,
+            profile_to=self._profile_file(module, label),
         )
+
+    def _profile_file(self, module: str, label: str) -> Path | None:
+        if module not in self.profile:
+            return None
+        self.profiles.mkdir(parents=True, exist_ok=True)
+        started = len(list(self.profiles.glob(f"{label}-*.txt")))
+        return self.profiles / f"{label}-{started + 1}.txt"

@@ -9,6 +9,21 @@ _PREAMBLE = """\
 Written by `python -m bench` (`make bench`); do not edit by hand, run it again. Every figure
 of ours is measured in the same run, on the same machine and broker, as its baseline. Ratio is
 ours / baseline: above 1 is better for rates, below 1 is better for latencies and memory.
+
+Method (the decisions behind every table):
+- One Kafka broker (KRaft, single node, the project's devstack) per run, in a fresh folder
+  with free ports; every benchmark provisions its own topic set (random prefix, 6 partitions).
+- Our services run as in production, `python -m gateway|ocs_worker|notifier`, default settings
+  except log level WARNING (the gateway's per-command log line would otherwise be measured
+  too). Baselines run as child processes of the same run, one at a time.
+- Load tools run on the same machine: wrk (Debian) for HTTP throughput; one Python asyncio
+  process (raw HTTP/1.1 and `websockets`) for CometD sessions and paced POSTs, the same for
+  ours and for Faye. On a small machine they take CPU from the system under test; the CPU
+  rows say how much.
+- Latencies are receipt minus send on the same clock; each message carries its send time
+  in `referenceId`. Kafka's EndToEndLatency reports whole milliseconds.
+- `--profile SERVICE` samples a service with py-spy; the busiest frames are noted under the
+  benchmark and the collapsed stacks stay in the run folder (`.cache/bench/run-*/profiles`).
 """
 
 
