@@ -358,19 +358,15 @@ def _preview_record(state: PartitionState, command: GetPreviewRecord) -> Transit
 
 
 def _next_for(campaign: CampaignState, agent: str, now: int) -> CallingListRecord | None:
-    """The first dialable record of the lowest Ready chain this agent may have now."""
-    for chain_id in campaign.ready_chains:
-        chain = campaign.chain_records(chain_id)
-        if any(member.record_status is RecordStatus.RETRIEVED for member in chain):
-            continue  # an agent is working on this customer
-        first = next(member for member in chain if is_dialable(member))
-        if campaign.rejected_by.get(first.record_handle) == agent:
-            continue
-        if first.record_type is RecordType.PERSONAL_CALLBACK and first.agent_id != agent:
-            continue
-        if first.dial_sched_time is not None and first.dial_sched_time > now:
-            continue
-        return first
+    """The agent's due personal callbacks first, then the lowest Ready chain it may have."""
+    for queue in (campaign.personal_chains.get(agent, []), campaign.ready_chains):
+        for chain_id in queue:
+            first = campaign.next_in_chain(chain_id)
+            if first is None or campaign.rejected_by.get(first.record_handle) == agent:
+                continue
+            if first.dial_sched_time is not None and first.dial_sched_time > now:
+                continue
+            return first
     return None
 
 

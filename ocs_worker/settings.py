@@ -18,7 +18,7 @@ class WorkerSettings(BaseSettings):
     )
     group_id: str = Field(default="ocs-worker", min_length=1)
     batch_max_commands: int = Field(
-        default=500, gt=0, description="Most commands applied in one Kafka transaction"
+        default=1000, gt=0, description="Most commands applied in one Kafka transaction"
     )
     batch_max_ms: int = Field(
         default=20, gt=0, description="Longest wait for more commands before a transaction"

@@ -4,7 +4,7 @@ Only `with_change` mutates it; the core (`engine.apply`) reads it and returns ch
 indexes (chains, the Ready queue, phones) are derived from the records and are never stored.
 """
 
-from bisect import insort
+from bisect import bisect_left, insort
 from dataclasses import dataclass, field
 
 from ocs_worker.changes import (
@@ -44,8 +44,10 @@ class CampaignState:
     chains: dict[int, set[int]] = field(default_factory=dict)
     phones: dict[str, set[int]] = field(default_factory=dict)
     ready_chains: list[int] = field(default_factory=list)
-    """Chain ids with a dialable record, ascending: the preview queue."""
-    _ready_set: set[int] = field(default_factory=set)
+    """The preview queue: chains whose next record anyone may get, ascending chain id."""
+    personal_chains: dict[str, list[int]] = field(default_factory=dict)
+    """Per agent: chains whose next record is that agent's personal callback."""
+    _queued_in: dict[int, list[int]] = field(default_factory=dict)
     max_handle: int = -1
     max_chain_id: int = -1
 
@@ -74,14 +76,33 @@ class CampaignState:
         self.max_chain_id = max(self.max_chain_id, record.chain_id)
         self._refresh_queue(record.chain_id)
 
+    def next_in_chain(self, chain_id: int) -> CallingListRecord | None:
+        """The record an agent would get from this chain; None while an agent holds one."""
+        first: CallingListRecord | None = None
+        for handle in self.chains.get(chain_id, ()):
+            record = self.records[handle]
+            if record.record_status is RecordStatus.RETRIEVED:
+                return None
+            if is_dialable(record) and (first is None or record.chain_n < first.chain_n):
+                first = record
+        return first
+
     def _refresh_queue(self, chain_id: int) -> None:
-        dialable = any(is_dialable(self.records[h]) for h in self.chains[chain_id])
-        if dialable and chain_id not in self._ready_set:
-            self._ready_set.add(chain_id)
-            insort(self.ready_chains, chain_id)
-        elif not dialable and chain_id in self._ready_set:
-            self._ready_set.discard(chain_id)
-            self.ready_chains.remove(chain_id)
+        first = self.next_in_chain(chain_id)
+        queue: list[int] | None = None
+        if first is not None and first.record_type is RecordType.PERSONAL_CALLBACK:
+            queue = self.personal_chains.setdefault(first.agent_id or "", [])
+        elif first is not None:
+            queue = self.ready_chains
+        current = self._queued_in.get(chain_id)
+        if current is queue:
+            return
+        if current is not None:
+            del current[bisect_left(current, chain_id)]
+            del self._queued_in[chain_id]
+        if queue is not None:
+            insort(queue, chain_id)
+            self._queued_in[chain_id] = queue
 
 
 @dataclass

@@ -86,13 +86,16 @@ def _campaign_commands(campaign: str, steps: int) -> list[Command]:
             campaign_name=campaign,
             calling_lists=[LIST],
         ),
+    ]
+    seed += [
         ImportRecords(
             command_id=uuid.uuid4().hex,
             application_id=APP,
             campaign_name=campaign,
-            first_line=2,
-            records=records,
-        ),
+            first_line=2 + start,
+            records=records[start : start + 1000],
+        )
+        for start in range(0, len(records), 1000)
     ]
     state = PartitionState()
     for command in seed:

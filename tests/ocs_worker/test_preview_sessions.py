@@ -155,3 +155,16 @@ def test_a_campaign_callback_goes_to_any_agent_when_due() -> None:
     step(state, agent(RescheduleRecord, record_handle=1, callback_type="Campaign", timestamp=due))
     assert next_handle(state, "agent2") is None
     assert next_handle(state, "agent2", received_at_ns=due * 1_000_000_000) == 1
+
+
+def test_an_agents_due_personal_callback_comes_before_the_ready_queue() -> None:
+    state = started(seeded(record(1, chain_id=1), record(5, chain_id=5)), "agent1", "agent2")
+    assert next_handle(state, "agent1") == 1
+    assert next_handle(state, "agent2") == 5
+    step(
+        state,
+        agent(RescheduleRecord, "agent2", record_handle=5, callback_type="Personal", timestamp=0),
+    )
+    step(state, agent(RejectRecord, record_handle=1, calling_list=LIST))
+    assert next_handle(state, "agent2") == 5  # its callback, though chain 1 is Ready and lower
+    assert next_handle(state, "agent2") == 1
