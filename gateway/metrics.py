@@ -3,7 +3,7 @@
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 # What each refusal is, by HTTP status: a bounded label set, whatever the clients send.
-OUTCOMES = {
+_OUTCOMES = {
     200: "accepted",
     400: "invalid",
     401: "unauthenticated",
@@ -31,4 +31,9 @@ class GatewayMetrics:
         )
 
     def count(self, operation: str, http_status: int) -> None:
-        self._requests.labels(operation, OUTCOMES.get(http_status, "error")).inc()
+        self._requests.labels(operation, outcome(http_status)).inc()
+
+
+def outcome(http_status: int) -> str:
+    """A request's outcome as metrics and logs name it."""
+    return _OUTCOMES.get(http_status, "error")

@@ -12,7 +12,7 @@ from gateway.auth import Gatekeeper
 from gateway.campaign_requests import CAMPAIGN_OPERATIONS, campaign_command
 from gateway.errors import GwsError
 from gateway.kafka import CommandPublisher
-from gateway.metrics import GatewayMetrics
+from gateway.metrics import GatewayMetrics, outcome
 from gateway.parameters import DEVICE_PREFIX, OperationTable, parse_body
 from gateway.record_requests import (
     HELD_RECORD_OPERATIONS,
@@ -25,8 +25,8 @@ from outbound_contracts.identity import UserAccount
 
 log = logging.getLogger("gateway")
 
-# (operationName, body, user name, receipt time in ns) -> the command
 _ACCEPTED = b'{"statusCode":0}'
+# (operationName, body, user name, receipt time in ns) -> the command
 Build = Callable[[str, dict[str, Any], str, int], AgentCommand]
 
 
@@ -58,7 +58,7 @@ class Intake:
                 extra={
                     "user": user_name,
                     "operation": operation,
-                    "outcome": error.http_status,
+                    "outcome": outcome(error.http_status),
                     "status_code": error.status_code,
                     "reason": error.message,
                 },
@@ -71,7 +71,7 @@ class Intake:
                 "command_id": command.command_id,
                 "user": user_name,
                 "operation": operation,
-                "outcome": 200,
+                "outcome": outcome(200),
             },
         )
         response = Response(_ACCEPTED, media_type="application/json")
