@@ -180,7 +180,11 @@ def free_port() -> int:
 
 
 def _require_free(port: int) -> None:
+    """Refuse a port somebody listens on. Like the broker's own server socket, the probe uses
+    SO_REUSEADDR: connections of a run just stopped linger in TIME_WAIT for a minute and
+    must not keep `make run` from starting again."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError as error:

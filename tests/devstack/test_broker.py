@@ -102,3 +102,26 @@ def test_a_relative_cache_dir_is_filled_where_it_points(
     libs = ensure_kafka_libs(Path("relative-cache"))
     assert libs == tmp_path / "relative-cache" / "kafka-4.3.1" / "libs"
     assert (libs / "kafka_2.13-4.3.1.jar").exists()
+
+
+def test_a_port_left_in_time_wait_by_a_stopped_run_counts_as_free(tmp_path: Path) -> None:
+    """`make run` right after Ctrl-C: the last run's connections are in TIME_WAIT."""
+    import socket
+
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            accepted, _ = listener.accept()
+            accepted.close()  # the server side closes first: its port enters TIME_WAIT
+            client.recv(1)
+    broker = LocalBroker(
+        ensure_kafka_libs(CACHE_DIR), tmp_path, port=port, controller_port=free_port(), heap="512m"
+    )
+    broker.start()
+    try:
+        wait_for_broker(broker.bootstrap_servers, timeout=5)
+    finally:
+        broker.stop()
