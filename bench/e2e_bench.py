@@ -100,14 +100,19 @@ async def _measure(
             if not await deliveries.wait_for(warm.accepted, 90):
                 raise RuntimeError(f"warm-up: {deliveries.count} of {warm.accepted} delivered")
             steps = [await _step(poster, deliveries, inside, rate, seconds) for rate in RATES]
+            if crowd.failures:
+                raise RuntimeError(f"the CometD session failed: {crowd.failures[0]}")
             highest = None
             for rate in ladder:
                 step = await _step(poster, deliveries, inside, rate, seconds)
+                if crowd.failures:
+                    # The notifier dropped the session at its queue limit: outcomes arrived
+                    # faster than one client drains them, so this rate is not sustained.
+                    print(f"    {rate:,}/s: the session was dropped ({crowd.failures[0]})")
+                    break
                 if not step.sustained:
                     break
                 highest = step
-            if crowd.failures:
-                raise RuntimeError(f"the CometD session failed: {crowd.failures[0]}")
     finally:
         await poster.close()
     return steps, highest
