@@ -4,11 +4,7 @@ benchmark, and the services started as in production (`python -m <service>` with
 import asyncio
 import os
 import secrets
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,86 +12,35 @@ from types import TracebackType
 
 from bench.profiling import Profiler
 from devstack.broker import LocalBroker, free_port
+from devstack.children import ChildProcess as BaseChild
 from devstack.kafka_dist import ensure_kafka_libs
-from devstack.processes import spawn, terminate
 from devstack.topics import provision_topics
 from outbound_contracts.topics import TopicNames
 
 REPO = Path(__file__).resolve().parents[1]
 USERS_FILE = REPO / "demo" / "users.json"
 PARTITIONS = 6
-_START_TIMEOUT_S = 60.0
-
-
-class ServiceFailed(RuntimeError):
-    """A child process did not come up; the message holds its log's tail."""
 
 
 @dataclass
-class ChildProcess:
-    """A server we started; its output goes to `log_file`."""
+class ChildProcess(BaseChild):
+    """A server we started, sampled by py-spy while it runs when `profile_to` is set."""
 
-    name: str
-    command: list[str]
-    env: dict[str, str]
-    log_file: Path
-    ready_url: str | None = None
     profile_to: Path | None = None
-    process: "subprocess.Popen[bytes] | None" = field(default=None, repr=False)
     profiler: Profiler | None = field(default=None, repr=False)
 
     def start(self) -> "ChildProcess":
-        with self.log_file.open("ab") as log:
-            self.process = spawn(self.command, env=self.env, stdout=log, stderr=log)
-        deadline = time.monotonic() + _START_TIMEOUT_S
-        while self.ready_url is not None and not _answers(self.ready_url):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise ServiceFailed(f"{self.name} did not come up:\n{self.log_tail()}")
-            time.sleep(0.1)
+        super().start()
         if self.profile_to is not None:
             with self.log_file.open("ab") as log:
-                self.profiler = Profiler(self.process.pid, self.profile_to, log)
+                self.profiler = Profiler(self.pid, self.profile_to, log)
         return self
-
-    @property
-    def pid(self) -> int:
-        if self.process is None:
-            raise ServiceFailed(f"{self.name} is not running")
-        return self.process.pid
-
-    def rss_bytes(self) -> int:
-        """Resident set size, from /proc/<pid>/status."""
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-        raise ServiceFailed(f"no VmRSS for {self.name}")
-
-    def cpu_seconds(self) -> float:
-        """User + system CPU time so far, from /proc/<pid>/stat."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         profiler, self.profiler = self.profiler, None
         if profiler is not None:
             profiler.stop()
-        process, self.process = self.process, None
-        if process is not None:
-            terminate(process, grace_seconds=15)
-
-    def log_tail(self, lines: int = 30) -> str:
-        if not self.log_file.exists():
-            return "(no log)"
-        return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
+        super().stop()
 
 
 class BenchCluster:
