@@ -1,5 +1,6 @@
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
@@ -18,9 +19,9 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield bootstrap
 
 
-@pytest.fixture
-async def topics(kafka_bootstrap: str) -> AsyncIterator[TopicNames]:
-    """A fresh, provisioned topic set per test, so tests never see each other's messages."""
+@asynccontextmanager
+async def fresh_topics(kafka_bootstrap: str) -> AsyncIterator[TopicNames]:
+    """A provisioned topic set of its own, deleted afterwards."""
     names = TopicNames.with_prefix(f"t{uuid.uuid4().hex[:12]}-")
     await provision_topics(
         kafka_bootstrap,
@@ -36,3 +37,10 @@ async def topics(kafka_bootstrap: str) -> AsyncIterator[TopicNames]:
         await admin.delete_topics(list(names.all()))
     finally:
         await admin.close()
+
+
+@pytest.fixture
+async def topics(kafka_bootstrap: str) -> AsyncIterator[TopicNames]:
+    """A fresh, provisioned topic set per test, so tests never see each other's messages."""
+    async with fresh_topics(kafka_bootstrap) as names:
+        yield names

@@ -1,15 +1,16 @@
 """The whole system as a user runs it: gateway, ocs_worker and notifier as `python -m` child
 processes on the session's broker, a fresh topic set, and the demo calling list imported.
 
-`system` gives one such system per test; `System` restarts, kills and stops its services
-for the failure drills. Logs of every child are in the test's tmp folder and are shown when
-a service fails to come up."""
+`system` gives one such system per test, `module_system` one per test module; `System`
+restarts, kills and stops its services for the failure drills. Logs of every child are in the
+test's tmp folder and are shown when a service fails to come up."""
 
 import asyncio
 import os
 import secrets
 import sys
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pytest
 from devstack.broker import free_port
 from devstack.children import ChildProcess
 from outbound_contracts.topics import TopicNames
+from tests.conftest import fresh_topics
 from tests.kafka import REPO
 
 USERS_FILE = REPO / "demo" / "users.json"
@@ -116,15 +118,34 @@ def build_system(bootstrap: str, topics: TopicNames, logs: Path) -> System:
     )
 
 
-@pytest.fixture
-async def system(kafka_bootstrap: str, topics: TopicNames, tmp_path: Path) -> AsyncIterator[System]:
-    """A running system with the demo calling list (Campaign1, applicationId 134) loaded."""
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    running = build_system(kafka_bootstrap, topics, logs)
+@asynccontextmanager
+async def running_system(bootstrap: str, topics: TopicNames, logs: Path) -> AsyncIterator[System]:
+    """The three services started on `topics` (their logs in the folder `logs`), the demo
+    calling list imported; stopped after."""
+    running = build_system(bootstrap, topics, logs)
     try:
         await asyncio.gather(*(service.start_async() for service in running.services))
         await running.import_calling_list()
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture
+async def system(kafka_bootstrap: str, topics: TopicNames, tmp_path: Path) -> AsyncIterator[System]:
+    """A running system with the demo calling list (Campaign1, applicationId 134) loaded."""
+    async with running_system(kafka_bootstrap, topics, tmp_path) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+async def module_system(
+    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[System]:
+    """One such system (its own topics) for all tests of a module: they must keep to records,
+    users or campaigns of their own."""
+    async with (
+        fresh_topics(kafka_bootstrap) as topics,
+        running_system(kafka_bootstrap, topics, tmp_path_factory.mktemp("system")) as running,
+    ):
+        yield running
