@@ -79,7 +79,14 @@ class OwnedPartition:
             log.warning("dead-lettering %s@%d: %s", self.source, message.offset, violation)
             return [await self._dead_letter(message, str(violation))]
         started = time.perf_counter_ns()
-        transition = apply(self.state, command)
+        try:
+            transition = apply(self.state, command)
+        except Exception as failure:
+            # `apply` is pure, so the state is untouched; restarting would only meet the same
+            # command again, forever.
+            log.exception("dead-lettering %s@%d: the engine failed", self.source, message.offset)
+            reason = f"engine failed: {type(failure).__name__}: {failure}"
+            return [await self._dead_letter(message, reason)]
         elapsed = time.perf_counter_ns() - started
         self.state.with_changes(transition.changes)
         sends = []

@@ -8,7 +8,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 
 from gateway.record_requests import record_command
+from ocs_worker import partition
 from ocs_worker.changes import decode_change
+from ocs_worker.engine import Transition, apply
+from ocs_worker.state import PartitionState
 from outbound_contracts.codec import decode_event
 from outbound_contracts.commands import CancelRecord, Command, RejectRecord
 from outbound_contracts.events import CommandFailed, RecordsImported, UserEventRaised
@@ -112,6 +115,31 @@ async def test_undecodable_and_misrouted_commands_go_to_the_dead_letter_topic(
     assert by_value[b"{not json"]["source-topic"] == topics.commands
     reason = by_value[misrouted.model_dump_json().encode()]["reason"]
     assert "is not the command's campaign key" in reason
+
+
+async def test_a_command_the_engine_fails_on_is_dead_lettered_and_processing_goes_on(
+    kafka_bootstrap: str, topics: TopicNames, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    poison = agent(RejectRecord, record_handle=9, calling_list=LIST)
+
+    def engine_fails_on_the_poison(state: PartitionState, command: Command) -> Transition:
+        if command.command_id == poison.command_id:
+            raise KeyError("a fault in the engine")
+        return apply(state, command)
+
+    monkeypatch.setattr(partition, "apply", engine_fails_on_the_poison)
+    await send_commands(kafka_bootstrap, topics, [*SEED, poison])
+    async with running_worker(worker_settings(kafka_bootstrap, topics)) as worker:
+        [(value, headers)] = await _read_dead_letters(kafka_bootstrap, topics, expected=1)
+        after = agent(RejectRecord, record_handle=9, calling_list=LIST)
+        await send_commands(kafka_bootstrap, topics, [after])
+        events = await read_topic(kafka_bootstrap, topics.events, expected=2)
+    assert value == poison.model_dump_json().encode()
+    assert headers["reason"] == "engine failed: KeyError: 'a fault in the engine'"
+    assert worker.applied == len(SEED) + 2
+    [outcome] = agent_events(events)
+    assert isinstance(outcome, UserEventRaised)
+    assert outcome.command_id == after.command_id
 
 
 async def test_changelog_entries_share_their_commands_partition(
