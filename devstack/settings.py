@@ -14,6 +14,11 @@ class DevstackSettings(BaseSettings):
         validation_alias="KAFKA_BOOTSTRAP_SERVERS",
         description="Use this broker and start none",
     )
+    ocs_topic_prefix: str = Field(
+        default="",
+        validation_alias="OCS_TOPIC_PREFIX",
+        description="Prefix of the topics to create, as the services are given it",
+    )
     cache_dir: Path = Field(default=Path(".cache"), description="Fetched Kafka jars")
     state_dir: Path = Field(
         default=Path(".cache/devstack"), description="Broker data and the session secret"

@@ -84,15 +84,16 @@ def provision_only(settings: DevstackSettings) -> int:
 
 
 def _provision(settings: DevstackSettings, bootstrap: str) -> None:
+    topics = TopicNames.with_prefix(settings.ocs_topic_prefix)
     asyncio.run(
         provision_topics(
             bootstrap,
-            TopicNames(),
+            topics,
             command_partitions=settings.command_partitions,
             event_partitions=settings.event_partitions,
         )
     )
-    print("topics ready:", ", ".join(TopicNames().all()), flush=True)
+    print("topics ready:", ", ".join(topics.all()), flush=True)
 
 
 def _stop_on_signals() -> None:
