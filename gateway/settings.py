@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, FilePath
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -15,7 +15,11 @@ class GatewaySettings(BaseSettings):
     max_body_bytes: int = Field(default=65536, gt=0)
     session_ttl_seconds: int = Field(default=8 * 3600, gt=0)
     csrf_enabled: bool = False
-    log_level: str = "INFO"
+    log_level: str = Field(
+        default="INFO",
+        pattern="(?i)^(debug|info|warning|error|critical)$",
+        description="Python logging level name",
+    )
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:19092",
         validation_alias=AliasChoices("GATEWAY_KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP_SERVERS"),
@@ -23,7 +27,7 @@ class GatewaySettings(BaseSettings):
     topic_prefix: str = Field(
         default="", validation_alias=AliasChoices("GATEWAY_OCS_TOPIC_PREFIX", "OCS_TOPIC_PREFIX")
     )
-    users_file: Path = Field(
+    users_file: FilePath = Field(
         default=Path("demo/users.json"),
         validation_alias=AliasChoices("GATEWAY_GWS_USERS_FILE", "GWS_USERS_FILE"),
     )

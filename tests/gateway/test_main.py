@@ -17,6 +17,7 @@ from gateway.__main__ import main
 from outbound_contracts.identity import UserDirectory
 from outbound_contracts.topics import TopicNames
 from tests.gateway.conftest import USERS_FILE, basic, read_commands, vector
+from tests.kafka import REPO
 
 
 def add_user(users_file: Path, *arguments: str, password: str) -> subprocess.CompletedProcess[str]:
@@ -83,18 +84,32 @@ def test_add_user_refuses_an_empty_password(tmp_path: Path) -> None:
     assert not users_file.exists()
 
 
-def test_a_missing_session_secret_is_a_clear_start_up_error() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.endswith("GWS_SESSION_SECRET")}
+@pytest.mark.parametrize(
+    ("setting", "value", "named"),
+    [
+        ("GWS_SESSION_SECRET", None, "GWS_SESSION_SECRET"),
+        ("GWS_USERS_FILE", "/no/such/users.json", "GWS_USERS_FILE"),
+        ("GATEWAY_LOG_LEVEL", "loud", "log_level"),
+    ],
+)
+def test_a_bad_setting_is_a_clear_start_up_error(
+    setting: str, value: str | None, named: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.endswith(setting)}
+    if value is not None:
+        env.update({"GWS_SESSION_SECRET": "a-secret", setting: value})
     done = subprocess.run(
         [sys.executable, "-m", "gateway"],
         env=env,
+        cwd=REPO,
         capture_output=True,
         text=True,
         timeout=30,
         check=False,
     )
-    assert done.returncode == 2
-    assert "GWS_SESSION_SECRET" in done.stderr
+    assert done.returncode == 2, done.stderr
+    assert named in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 @pytest.mark.kafka
