@@ -129,6 +129,7 @@ class SessionRegistry:
             return 0
         matching = [patterns_matching(message["channel"]) for message in messages]
         reached = 0
+        subscribed = False
         for session in sessions:
             wanted = [
                 message
@@ -137,6 +138,7 @@ class SessionRegistry:
             ]
             if not wanted:
                 continue
+            subscribed = True
             if len(session.queue) + len(wanted) > self._queue_limit:
                 self._metrics.messages_dropped.labels("queue_overflow").inc(len(wanted))
                 self.end(session, "queue_overflow")
@@ -144,7 +146,7 @@ class SessionRegistry:
             session.queue.extend(wanted)
             reached += 1
             self._wake(session)
-        if not reached:
+        if not subscribed:
             self._metrics.messages_dropped.labels("not_subscribed").inc(len(messages))
         return reached
 

@@ -71,6 +71,7 @@ def test_a_session_that_stops_reading_is_ended_at_its_queue_limit(
     assert registry.get(session.client_id) is None
     assert session.ended == "queue_overflow"
     assert dropped(metrics, "queue_overflow") == 6
+    assert dropped(metrics, "not_subscribed") == 0  # counted once, under its real reason
     assert not registry.sessions_of("agent1")
 
 
