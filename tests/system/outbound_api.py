@@ -6,6 +6,7 @@ from typing import Any
 import httpx
 
 from tests.gateway.conftest import AGENT1_DEVICE, AGENT2_DEVICE, basic
+from tests.notifier.vectors import VECTOR_USERS, load
 from tests.system.conftest import DEMO_APPLICATION_ID, DEMO_CAMPAIGN
 
 DEVICE_PATHS = {"agent1": AGENT1_DEVICE, "agent2": AGENT2_DEVICE}
@@ -92,3 +93,9 @@ async def send(http: httpx.AsyncClient, request: Request) -> None:
     """Posts as the request's user; the gateway must accept it (`{"statusCode": 0}`)."""
     reply = await http.post(request.path, json=request.body, headers=basic(request.user))
     assert (reply.status_code, reply.json()) == (200, {"statusCode": 0}), reply.text
+
+
+def vector_request(name: str) -> Request:
+    """The request of the spec's vector `name`, verbatim, as the vector's agent."""
+    request = load(name)["request"]
+    return Request(VECTOR_USERS[name], request["path"], request["body"])
