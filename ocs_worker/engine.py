@@ -237,7 +237,6 @@ def _chained_records(state: PartitionState, command: GetChainedRecord) -> Transi
     campaign, record = _held_record(state, command, None)
     outcomes: list[Outcome | RecordsImported] = []
     changes: list[Change] = []
-    tz_offset = _tz_offset(record.time_zone, _now(command))
     for sequence, listed in enumerate(campaign.chain_records(record.chain_id)):
         member = listed
         if is_dialable(listed):
@@ -250,7 +249,7 @@ def _chained_records(state: PartitionState, command: GetChainedRecord) -> Transi
             user_event="ChainedRecord",
             agent=command.user_name,
             command_id=command.command_id,
-            tz_offset=tz_offset,
+            tz_offset=_tz_offset(member.time_zone, _now(command)),
         )
         block = record_block(
             command, calling_list=member.calling_list, record_handle=member.record_handle
