@@ -39,6 +39,7 @@ record_id,calling_list,chain_id,chain_n,contact_info,contact_info_type,tz_name,d
 2,CallingList2,2,0,5552002,1,UTC,28800,72000,Updated,
 """
 LIST1 = "CallingList1"
+LONG_POLLING = SessionKind("python", "long-polling")
 
 
 @dataclass(frozen=True)
@@ -143,9 +144,7 @@ async def test_a_failure_found_by_the_worker_reaches_the_agent_as_the_spec_error
 ) -> None:
     user = case.failing.user
     async with (
-        cometd_sessions(
-            module_system.cometd_url, user, [SessionKind("python", "long-polling")]
-        ) as [session],
+        cometd_sessions(module_system.cometd_url, user, [LONG_POLLING]) as [session],
         httpx.AsyncClient(base_url=module_system.gateway_url) as http,
     ):
         for request, notification in case.before:
