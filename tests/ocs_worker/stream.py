@@ -8,8 +8,10 @@ the handles earlier ones handed out, and the same core replays it for the expect
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from itertools import zip_longest
+from typing import TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -17,7 +19,7 @@ from ocs_worker.engine import apply
 from ocs_worker.outcomes import Outcome
 from ocs_worker.restore import restore
 from ocs_worker.state import PartitionState
-from outbound_contracts.codec import decode_event
+from outbound_contracts.codec import decode_command, decode_event
 from outbound_contracts.commands import (
     AgentCommand,
     CancelRecord,
@@ -40,6 +42,8 @@ from tests.ocs_worker.builders import APP, DEVICES, LIST, NOW_NS
 CAMPAIGNS = ("Campaign1", "Campaign2", "Campaign3")
 AGENTS = ("agent1", "agent2", "agent3")
 
+T = TypeVar("T")
+
 
 @dataclass
 class Stream:
@@ -55,7 +59,12 @@ class Stream:
 
 def build_stream(steps_per_campaign: int) -> Stream:
     per_campaign = [_campaign_commands(name, steps_per_campaign) for name in CAMPAIGNS]
-    commands = [c for group in zip_longest(*per_campaign) for c in group if c is not None]
+    return replay([c for group in zip_longest(*per_campaign) for c in group if c is not None])
+
+
+def replay(commands: list[Command]) -> Stream:
+    """`commands` through the pure core, each partition's in its log order: what the worker
+    must give for them."""
     state = PartitionState()
     expected: dict[tuple[str, int], Outcome] = {}
     for command in commands:
@@ -169,20 +178,33 @@ def _agent(kind: type[AgentCommand], campaign: str, user: str, **fields: object)
 
 async def committed_outcomes(bootstrap: str, topics: TopicNames) -> list[Outcome]:
     """Every agent outcome on ocs.events, read_committed, up to the current end."""
-    events = await _read_to_end(bootstrap, topics.events, "read_committed")
+    events = await _read_to_end(bootstrap, topics.events, "read_committed", decode_event)
     return [e for e in events if not isinstance(e, RecordsImported)]
+
+
+async def logged_commands(bootstrap: str, topics: TopicNames) -> list[Command]:
+    """Every command on ocs.commands up to the current end, each partition's in log order."""
+    return await _read_to_end(bootstrap, topics.commands, "read_committed", decode_command)
 
 
 async def count_all_events(bootstrap: str, topics: TopicNames) -> tuple[int, int]:
     """(read_uncommitted, read_committed) event counts: more uncommitted means aborted data."""
-    uncommitted = await _read_to_end(bootstrap, topics.events, "read_uncommitted")
-    committed = await _read_to_end(bootstrap, topics.events, "read_committed")
+    uncommitted = await _read_to_end(bootstrap, topics.events, "read_uncommitted", decode_event)
+    committed = await _read_to_end(bootstrap, topics.events, "read_committed", decode_event)
     return len(uncommitted), len(committed)
 
 
+async def until(
+    condition: Callable[[], Awaitable[bool]], within: float = 90, poll: float = 0.1
+) -> None:
+    async with asyncio.timeout(within):
+        while not await condition():  # noqa: ASYNC110 - polling Kafka: no event to await
+            await asyncio.sleep(poll)
+
+
 async def _read_to_end(
-    bootstrap: str, topic: str, isolation: str
-) -> list[Outcome | RecordsImported]:
+    bootstrap: str, topic: str, isolation: str, decode: Callable[[bytes | None], T]
+) -> list[T]:
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, isolation_level=isolation, enable_auto_commit=False
     )
@@ -192,12 +214,12 @@ async def _read_to_end(
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
-        found: list[Outcome | RecordsImported] = []
+        found: list[T] = []
         async with asyncio.timeout(60):
             while any([await consumer.position(tp) < ends[tp] for tp in partitions]):
                 batch = await consumer.getmany(timeout_ms=200)
                 found += [
-                    decode_event(m.value)
+                    decode(m.value)
                     for ms in batch.values()
                     for m in ms
                     if m.offset < ends[TopicPartition(m.topic, m.partition)]

@@ -6,7 +6,6 @@ outcome of every command and the expected final state; the drills must give exac
 
 import asyncio
 import signal
-from collections.abc import Awaitable, Callable
 from functools import partial
 
 import pytest
@@ -27,6 +26,7 @@ from tests.ocs_worker.stream import (
     committed_outcomes,
     count_all_events,
     restored_state,
+    until,
 )
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
@@ -39,14 +39,6 @@ async def paced(bootstrap: str, topics: TopicNames, commands: list[Command]) -> 
     for start in range(0, len(commands), 25):
         await send_commands(bootstrap, topics, commands[start : start + 25])
         await asyncio.sleep(0.025)
-
-
-async def until(
-    condition: Callable[[], Awaitable[bool]], within: float = 90, poll: float = 0.1
-) -> None:
-    async with asyncio.timeout(within):
-        while not await condition():  # noqa: ASYNC110 - polling Kafka: no event to await
-            await asyncio.sleep(poll)
 
 
 def expected_for(stream: Stream, commands: list[Command]) -> int:
