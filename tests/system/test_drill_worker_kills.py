@@ -1,0 +1,103 @@
+"""Drill: the worker is SIGKILLed again and again while agents' desktops post a steady stream
+of commands to the gateway over HTTP; each command the gateway accepted is processed exactly
+once. Sizes are settings (docs/drills.md): DRILL_COMMANDS, DRILL_RATE, DRILL_KILLS."""
+
+import asyncio
+import math
+import os
+from collections import Counter
+from functools import partial
+
+import httpx
+import pytest
+
+from outbound_contracts.events import CommandFailed
+from outbound_contracts.topics import campaign_key
+from tests.conftest import TEST_PARTITIONS
+from tests.gateway.conftest import default_partition
+from tests.ocs_worker.stream import (
+    TransactionProbe,
+    committed_outcomes,
+    count_all_events,
+    until,
+)
+from tests.system.conftest import DEMO_APPLICATION_ID, DEMO_CAMPAIGN, System
+from tests.system.desktop import CYCLE, EXPECTED_ERRORS, HELD_IN_DEMO, Desktop, Ledger, run_paced
+from tests.system.processed import (
+    check_processed_exactly_once,
+    replay_of_the_log,
+    until_processed,
+)
+
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+
+COMMANDS = int(os.environ.get("DRILL_COMMANDS", "2000"))
+RATE = float(os.environ.get("DRILL_RATE", "80"))
+"""Commands per second, all desktops together."""
+KILLS = int(os.environ.get("DRILL_KILLS", "3"))
+CAMPAIGNS = (DEMO_CAMPAIGN, "Campaign3", "Campaign6")
+"""The demo calling list in three campaigns, one on each partition of the test topics."""
+
+
+async def kill_worker_in_transactions(system: System, times: int) -> None:
+    """Each time: once this worker committed something of its own, wait until it has a
+    transaction open, SIGKILL it and start a new one."""
+
+    async def committed_past(count: int) -> bool:
+        return len(await committed_outcomes(system.bootstrap, system.topics)) > count
+
+    async with TransactionProbe(system.bootstrap, system.topics) as probe:
+        for _ in range(times):
+            done = len(await committed_outcomes(system.bootstrap, system.topics))
+            await until(partial(committed_past, done), poll=0.25)
+            await until(probe.open, poll=0.005)
+            system.worker.kill()
+            await system.worker.start_async()
+
+
+async def test_sigkilled_workers_process_every_accepted_command_exactly_once(
+    system: System,
+) -> None:
+    partitions = {default_partition(campaign_key(DEMO_APPLICATION_ID, c)) for c in CAMPAIGNS}
+    assert partitions == set(range(TEST_PARTITIONS))
+    await asyncio.gather(*(system.import_calling_list(campaign=c) for c in CAMPAIGNS[1:]))
+    desktops = [Desktop(agent, campaign) for campaign in CAMPAIGNS for agent in HELD_IN_DEMO]
+    ledger = Ledger()
+    kills_done = asyncio.Event()
+    share = math.ceil(COMMANDS / len(desktops))
+
+    def keep_going(posted: int) -> bool:
+        return posted < share or not kills_done.is_set()
+
+    async with httpx.AsyncClient(base_url=system.gateway_url, timeout=30) as http:
+        senders = [
+            asyncio.create_task(
+                run_paced(
+                    http, desktop, ledger, period_s=len(desktops) / RATE, keep_going=keep_going
+                )
+            )
+            for desktop in desktops
+        ]
+        try:
+            await kill_worker_in_transactions(system, KILLS)
+            kills_done.set()
+            posted = sum(await asyncio.gather(*senders))
+        finally:
+            for sender in senders:
+                sender.cancel()
+    stream = await replay_of_the_log(system.bootstrap, system.topics)
+    await until_processed(system.bootstrap, system.topics, stream)
+    system.worker.stop()
+
+    assert (posted >= COMMANDS, ledger.refused) == (True, {})
+    uncommitted, committed = await count_all_events(system.bootstrap, system.topics)
+    assert uncommitted > committed, "no kill landed inside a transaction"
+    outcomes = await check_processed_exactly_once(system.bootstrap, system.topics, stream, ledger)
+    results = Counter(
+        (ledger.accepted[o.reference_id], o.error_code if isinstance(o, CommandFailed) else 0)
+        for o in outcomes
+        if o.reference_id is not None
+    )
+    assert set(results) == {("StartPreviewSession", 0)} | {
+        (operation, EXPECTED_ERRORS.get(operation, 0)) for operation in CYCLE
+    }, f"the cycle broke: {results}"
