@@ -1,16 +1,31 @@
 """`python -m notifier` (or `gws-notifier`): serve the CometD endpoint on 127.0.0.1."""
 
+import socket
 import sys
 
 import uvicorn
 from pydantic import ValidationError
 
 from notifier import logs
-from notifier.app import create_app
+from notifier.app import Notifier, create_app
 from notifier.settings import NotifierSettings
 
 # Held long polls would otherwise keep a stopping process alive for a whole connect timeout.
 _GRACEFUL_SHUTDOWN_S = 2
+
+
+class _Server(uvicorn.Server):
+    """Ends every session as shutdown begins. The lifespan's shutdown runs only after the
+    grace period, when uvicorn has already cut the held long polls; answered now, they tell
+    their clients `402` with `reconnect: "handshake"`."""
+
+    def __init__(self, config: uvicorn.Config, notifier: Notifier) -> None:
+        super().__init__(config)
+        self._notifier = notifier
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self._notifier.end_all_sessions("shutdown")
+        await super().shutdown(sockets)
 
 
 def main() -> int:
@@ -20,14 +35,15 @@ def main() -> int:
         print(f"gws-notifier: invalid settings:\n{error}", file=sys.stderr)
         return 2
     logs.configure(settings.log_level)
+    app = create_app(settings)
     config = uvicorn.Config(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         log_config=None,  # keep our JSON lines; uvicorn's loggers propagate to the root
         timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_S,
     )
-    uvicorn.Server(config).run()
+    _Server(config, app.state.notifier).run()
     return 0
 
 
