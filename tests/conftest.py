@@ -1,13 +1,16 @@
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
+from devstack.broker import LocalBroker, free_port
+from devstack.kafka_dist import ensure_kafka_libs
 from devstack.topics import provision_topics
 from outbound_contracts.topics import TopicNames
-from tests.kafka import kafka_broker
+from tests.kafka import CACHE_DIR, kafka_broker
 
 TEST_PARTITIONS = 3
 
@@ -17,6 +20,22 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One real broker for the whole session."""
     with kafka_broker(tmp_path_factory.mktemp("kafka")) as bootstrap:
         yield bootstrap
+
+
+@pytest.fixture
+def own_broker(tmp_path: Path) -> Iterator[LocalBroker]:
+    """A broker of this test's own (in `tmp_path/broker`), to stop and start again; started
+    outside the event loop, in the main thread (the JVM's parent-death signal follows the
+    starting thread)."""
+    broker = LocalBroker(
+        ensure_kafka_libs(CACHE_DIR),
+        tmp_path / "broker",
+        port=free_port(),
+        controller_port=free_port(),
+        heap="512m",
+    )
+    with broker:
+        yield broker
 
 
 @asynccontextmanager

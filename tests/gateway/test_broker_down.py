@@ -1,35 +1,16 @@
 """Durability's other half: no broker, no 200, and the answer comes within the bound."""
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from devstack.broker import LocalBroker, free_port
-from devstack.kafka_dist import ensure_kafka_libs
 from devstack.topics import provision_topics
 from outbound_contracts.topics import TopicNames
 from tests.gateway.conftest import basic, running_gateway, settings, vector
-from tests.kafka import CACHE_DIR
 
 pytestmark = pytest.mark.kafka
-
-
-@pytest.fixture
-def own_broker(tmp_path: Path) -> Iterator[LocalBroker]:
-    """A broker of this test's own, to stop; started outside the event loop, in the main
-    thread (the JVM's parent-death signal follows the starting thread)."""
-    broker = LocalBroker(
-        ensure_kafka_libs(CACHE_DIR),
-        tmp_path,
-        port=free_port(),
-        controller_port=free_port(),
-        heap="512m",
-    )
-    with broker:
-        yield broker
 
 
 async def test_a_stopped_broker_is_503_4_within_the_bound(own_broker: LocalBroker) -> None:
