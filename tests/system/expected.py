@@ -179,3 +179,17 @@ def _typed(value: Any) -> Any:
         return [_typed(item) for item in value]
     kind = "str" if isinstance(value, Like) else type(value).__name__
     return (kind, value)
+
+
+_PREVIEW_SESSION_CHANGES = {
+    "PreviewSessionStarted": ("Started", "PreviewDialingModeStartAcknowledge"),
+    "PreviewSessionEnded": ("Stopped", "PreviewDialingModeOverAcknowledge"),
+}
+
+
+def preview_session(request: Request, notification: str) -> list[Message]:
+    """PreviewSessionStarted or PreviewSessionEnded: the campaign block and the OCS event."""
+    state, user_event = _PREVIEW_SESSION_CHANGES[notification]
+    return acknowledgement(
+        request, notification, campaign_subject(request, state), user_event=user_event
+    )

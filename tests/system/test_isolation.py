@@ -28,10 +28,9 @@ from tests.system.cometd import (
 )
 from tests.system.conftest import System
 from tests.system.expected import (
-    acknowledgement,
     assert_outcome,
-    campaign_subject,
     failure,
+    preview_session,
     record_subject,
 )
 from tests.system.outbound_api import (
@@ -65,28 +64,12 @@ def commands(user: str) -> list[tuple[Request, list[Message]]]:
     not_held = record_request(user, "RejectRecord", 9, "iso-3", callingList="CallingList1")
     end = campaign_request(user, "EndPreviewSession", "iso-4")
     return [
-        (
-            start,
-            acknowledgement(
-                start,
-                "PreviewSessionStarted",
-                campaign_subject(start, "Started"),
-                user_event="PreviewDialingModeStartAcknowledge",
-            ),
-        ),
+        (start, preview_session(start, "PreviewSessionStarted")),
         (vector_request(VECTORS[user]), load(VECTORS[user])["cometd"]),
         (not_found, failure(not_found, 101, record_subject(not_found))),
         # agent1 released record 9 with its vector; agent2 never held it.
         (not_held, failure(not_held, 102, record_subject(not_held))),
-        (
-            end,
-            acknowledgement(
-                end,
-                "PreviewSessionEnded",
-                campaign_subject(end, "Stopped"),
-                user_event="PreviewDialingModeOverAcknowledge",
-            ),
-        ),
+        (end, preview_session(end, "PreviewSessionEnded")),
     ]
 
 

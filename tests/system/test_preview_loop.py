@@ -26,8 +26,8 @@ from tests.system.expected import (
     Like,
     acknowledgement,
     assert_outcome,
-    campaign_subject,
     messages,
+    preview_session,
     record_subject,
     request_user_data,
 )
@@ -123,15 +123,7 @@ async def test_a_preview_loop_through_the_api_gives_every_notification_and_final
     ):
         desk = Desk(http, session)
         start = preview("StartPreviewSession", 1)
-        await desk.expect(
-            start,
-            acknowledgement(
-                start,
-                "PreviewSessionStarted",
-                campaign_subject(start, "Started"),
-                user_event="PreviewDialingModeStartAcknowledge",
-            ),
-        )
+        await desk.expect(start, preview_session(start, "PreviewSessionStarted"))
         # The first Ready chain's first record.
         await desk.got(preview("GetPreviewRecord", 2), _held(DEMO[1]))
         await desk.acknowledged(
@@ -222,15 +214,7 @@ async def test_a_preview_loop_through_the_api_gives_every_notification_and_final
             ),
         )
         end = preview("EndPreviewSession", 16)
-        await desk.expect(
-            end,
-            acknowledgement(
-                end,
-                "PreviewSessionEnded",
-                campaign_subject(end, "Stopped"),
-                user_event="PreviewDialingModeOverAcknowledge",
-            ),
-        )
+        await desk.expect(end, preview_session(end, "PreviewSessionEnded"))
 
     state = await restored_state(system.bootstrap, system.topics)
     campaign = state.campaigns[(DEMO_APPLICATION_ID, DEMO_CAMPAIGN)]
