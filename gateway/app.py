@@ -51,6 +51,8 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
         "`statusCode` and `statusMessage`.",
         version="2",
         lifespan=lifespan,
+        # A trailing slash is an unknown path (404/6), not a 307 to the URL without it.
+        redirect_slashes=False,
     )
     app.include_router(
         outbound_router(Intake(gatekeeper, metrics, max_body_bytes=settings.max_body_bytes))

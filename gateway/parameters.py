@@ -106,7 +106,7 @@ class OperationTable(Generic[Request]):
 def parse_body(raw: bytes) -> dict[str, Any]:
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
         raise GwsError(400, 2, "Malformed JSON body: expected a JSON object") from error
     if not isinstance(body, dict):
         raise GwsError(400, 2, "Malformed JSON body: expected a JSON object")
@@ -117,7 +117,10 @@ def record_handle(text: str) -> int:
     """The `{h}` of a record URL: a non-negative integer, else 400/2."""
     if not (text.isascii() and text.isdigit()):
         raise invalid("recordHandle", "a non-negative integer")
-    return int(text)
+    try:
+        return int(text)
+    except ValueError:  # more digits than Python converts (4300)
+        raise invalid("recordHandle", "a non-negative integer") from None
 
 
 def _first_problem(fields: dict[str, FieldInfo], problems: list[ErrorDetails]) -> GwsError:

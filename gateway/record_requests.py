@@ -57,6 +57,8 @@ CallbackTypeName = Annotated[
 ]
 PhoneTypeName = Annotated[PhoneType, WithJsonSchema({"type": "string", "enum": _PHONE_TYPES})]
 SecondsOfDay = Annotated[StrictInt, Field(ge=0, le=86399)]
+# `NaN`, `Infinity` and `1e400` parse as floats, but the command's JSON cannot carry them.
+FiniteFloat = Annotated[StrictFloat, Field(allow_inf_nan=False)]
 
 _CALLING_LIST = "a calling list's name (non-empty string)"
 _PHONE = "a phone number (non-empty string)"
@@ -288,7 +290,7 @@ class AddRecordRequest(UnheldRecordRequest):
         alias="chainId",
         description="the chain to join, an integer >= 0 (absent: a new chain)",
     )
-    other_fields: dict[str, Text | StrictInt | StrictFloat | StrictBool] = Field(
+    other_fields: dict[str, Text | StrictInt | FiniteFloat | StrictBool] = Field(
         default_factory=dict,
         alias="otherFields",
         description="an object of custom fields, each a string, number or boolean",

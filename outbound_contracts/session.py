@@ -29,7 +29,8 @@ def read_session_claims(token: str | None, secret: str, *, now: float) -> tuple[
     if not token or "." not in token:
         return None
     payload, signature = token.rsplit(".", 1)
-    if not hmac.compare_digest(signature, _sign(payload, secret)):
+    # As bytes: compare_digest refuses str with non-ASCII characters, which a cookie can carry.
+    if not hmac.compare_digest(signature.encode(), _sign(payload, secret).encode()):
         return None
     try:
         claims = json.loads(base64url.decode(payload))
