@@ -53,7 +53,7 @@ class Like:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, str) and re.fullmatch(self.pattern, other) is not None
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # equal to many strings: never a key
 
 
 def request_user_data(request: Request) -> dict[str, Any]:
@@ -105,10 +105,10 @@ def messages(
     notification: str,
     subject: dict[str, Any],
     user_data: dict[str, Any],
-    *,
-    campaign: bool = False,
 ) -> list[Message]:
-    """The two messages of one outcome: `subject` is a `record` block, or a `campaign` one."""
+    """The two messages of one outcome about `subject`: a `record` block, or a `campaign` one
+    (which, unlike a record block, has a `name`)."""
+    campaign = "name" in subject
     outbound: dict[str, Any] = {
         "messageType": "OutboundCampaignMessage" if campaign else "OutboundRecordMessage",
         "notificationType": notification,
@@ -129,7 +129,7 @@ def acknowledgement(
     """A success: the request's GSW_* keys and the OCS user event (by default the same name
     as the notification)."""
     user_data = {**request_user_data(request), "GSW_USER_EVENT": user_event or notification}
-    return messages(request, notification, subject, user_data, campaign="name" in subject)
+    return messages(request, notification, subject, user_data)
 
 
 def failure(request: Request, code: int, subject: dict[str, Any]) -> list[Message]:
@@ -141,7 +141,7 @@ def failure(request: Request, code: int, subject: dict[str, Any]) -> list[Messag
         "GSW_ERROR": ERROR_MESSAGES[code],
         "GSW_ERROR_NUMBER": code,
     }
-    failed = messages(request, "Error", subject, user_data, campaign="name" in subject)
+    failed = messages(request, "Error", subject, user_data)
     failed[0]["data"] |= {"errorCode": code, "errorMessage": ERROR_MESSAGES[code]}
     return failed
 
