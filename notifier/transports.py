@@ -4,11 +4,12 @@ import asyncio
 import contextlib
 import functools
 import json
+import math
 import secrets
-from typing import Any
+from typing import Any, NoReturn
 
 from starlette.requests import Request as HttpRequest
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from notifier.bayeux import Bayeux, PendingConnect, Request
@@ -17,6 +18,9 @@ from outbound_contracts.session import SESSION_COOKIE
 
 # Tells tabs of one browser apart from browsers, for the `multiple-clients` advice.
 BROWSER_COOKIE = "BAYEUX_BROWSER"
+# Replies echo `id`, `ext` and `data`. A value nested almost as deep as the parser accepts
+# cannot be encoded back (the encoder recurses from a deeper stack), so such batches are refused.
+MAX_NESTING = 64
 
 
 class BadBatch(ValueError):
@@ -25,14 +29,45 @@ class BadBatch(ValueError):
 
 def parse_batch(payload: str | bytes) -> list[Any]:
     try:
-        decoded = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as error:
+        decoded = json.loads(payload, parse_constant=_not_json, parse_float=_finite_float)
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
         raise BadBatch(f"400::Malformed JSON: {error}") from error
-    if isinstance(decoded, dict):
-        return [decoded]
-    if isinstance(decoded, list):
-        return decoded
-    raise BadBatch("400::Expected a message or an array of messages")
+    if not isinstance(decoded, dict | list):
+        raise BadBatch("400::Expected a message or an array of messages")
+    if _nested_deeper_than(decoded, MAX_NESTING):
+        raise BadBatch(f"400::Nested deeper than {MAX_NESTING} levels")
+    return [decoded] if isinstance(decoded, dict) else decoded
+
+
+def render(replies: list[Message]) -> str:
+    """Replies as JSON text. ASCII-only, so that a lone surrogate echoed from a request (JSON
+    allows `"\\ud800"`) goes back escaped instead of failing to encode as UTF-8."""
+    return json.dumps(replies, separators=(",", ":"))
+
+
+def _not_json(constant: str) -> NoReturn:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _nested_deeper_than(value: object, limit: int) -> bool:
+    """Iterative, so that the check itself cannot hit Python's recursion limit."""
+    pending: list[tuple[object, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = list(item.values()) if isinstance(item, dict) else item
+        if isinstance(children, list):
+            if depth > limit:
+                return True
+            pending.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _finite_float(number: str) -> float:
+    """A JSON number as a float; one too large for a float (`1e400`) could not be echoed."""
+    value = float(number)
+    if not math.isfinite(value):
+        raise ValueError(f"{number} is out of range")
+    return value
 
 
 class LongPolling:
@@ -61,7 +96,7 @@ class LongPolling:
         if pending is not None:
             await pending.future
             replies.extend(pending.finish())
-        response = JSONResponse(replies)
+        response = Response(render(replies), media_type="application/json")
         if new_browser and context.browser_id is not None:
             response.set_cookie(
                 BROWSER_COOKIE, context.browser_id, path=self._cookie_path, httponly=True
@@ -150,7 +185,7 @@ async def _write(websocket: WebSocket, outgoing: asyncio.Queue[list[Message]]) -
     while True:
         replies = await outgoing.get()
         try:
-            await websocket.send_text(json.dumps(replies))
+            await websocket.send_text(render(replies))
         except (WebSocketDisconnect, RuntimeError, OSError):
             return  # the reader sees the close and cleans up
 
@@ -160,4 +195,4 @@ def _error_message(error: str) -> Message:
 
 
 def _refusal(status: int, error: str) -> Response:
-    return JSONResponse([_error_message(error)], status_code=status)
+    return Response(render([_error_message(error)]), status, media_type="application/json")

@@ -3,9 +3,9 @@ never 5xx (the broker is up); an error is exactly `{"statusCode": int, "statusMe
 with a status/code pair of the error table; a success is exactly `{"statusCode": 0}`, or a
 GET's documented body."""
 
-import json
 from collections.abc import Mapping
-from typing import Any
+
+from tests.fuzz.json_values import loads_strictly
 
 ERROR_PAIRS = frozenset(
     {
@@ -37,7 +37,7 @@ def assert_gws_reply(
 
 def assert_gws_error(status: int, headers: Mapping[str, str], content: bytes) -> None:
     assert headers["content-type"] == "application/json", headers
-    body = _body(content)
+    body = loads_strictly(content)
     assert isinstance(body, dict), content
     assert set(body) == {"statusCode", "statusMessage"}, content
     code, message = body["statusCode"], body["statusMessage"]
@@ -54,7 +54,7 @@ def _assert_success(method: str, path: str, headers: Mapping[str, str], content:
         assert headers["content-type"].startswith("text/plain"), headers
         return
     assert headers["content-type"] == "application/json", headers
-    body = _body(content)
+    body = loads_strictly(content)
     if method == "POST":
         assert body == {"statusCode": 0}, content
     elif path == "/healthz":
@@ -71,12 +71,3 @@ def _assert_success(method: str, path: str, headers: Mapping[str, str], content:
         assert all(set(device) == _DEVICE_KEYS for device in body["devices"]), content
     else:
         raise AssertionError(f"200 on {method} {path}, which documents no body: {content!r}")
-
-
-def _body(content: bytes) -> Any:
-    """The reply's JSON, strictly (no `NaN`, no `Infinity`)."""
-    return json.loads(content, parse_constant=_refuse)
-
-
-def _refuse(constant: str) -> None:
-    raise AssertionError(f"{constant} in a reply is not JSON")

@@ -1,5 +1,7 @@
-"""Hypothesis strategies for arbitrary JSON, as hostile clients write it."""
+"""Arbitrary JSON as hostile clients write it (hypothesis strategies), and the strict reading
+of what our servers answer."""
 
+import json
 from typing import Any
 
 from hypothesis import strategies as st
@@ -13,9 +15,11 @@ scalars: st.SearchStrategy[Any] = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(),
-    st.floats(),  # NaN and infinities too: `json.dumps` writes them as `NaN`, `Infinity`
+    st.floats(allow_nan=False, allow_infinity=False),
     hostile_text,
 )
+# Numbers that are not JSON, though Python's `json` reads them (`1e400` as infinity).
+non_finite_numbers = st.sampled_from(["NaN", "Infinity", "-Infinity", "1e400", "-1e400"])
 
 json_values: st.SearchStrategy[Any] = st.recursive(
     scalars,
@@ -24,3 +28,12 @@ json_values: st.SearchStrategy[Any] = st.recursive(
     ),
     max_leaves=12,
 )
+
+
+def loads_strictly(text: str | bytes) -> Any:
+    """JSON as RFC 8259 has it: `NaN` and `Infinity` are not JSON."""
+    return json.loads(text, parse_constant=_refuse)
+
+
+def _refuse(constant: str) -> None:
+    raise AssertionError(f"{constant} in a reply is not JSON")

@@ -39,16 +39,22 @@ class BasicAuth(AuthExtension):
         return None
 
 
-@pytest.mark.parametrize("transport", [ConnectionType.LONG_POLLING, ConnectionType.WEBSOCKET])
-async def test_aiocometd_client_receives_an_outcome(
-    running_notifier: RunningNotifier, events: EventWriter, transport: ConnectionType
+async def assert_client_hears_an_outcome(
+    url: str, events: EventWriter, transport: ConnectionType
 ) -> None:
-    async with Client(
-        running_notifier.url, transport, auth=BasicAuth("agent2"), ssl=True
-    ) as client:
+    """agent2 subscribes with aiocometd-ng and hears the cancel vector's outcome as documented
+    (reused by tests/fuzz: a notifier must still serve this after hostile input)."""
+    async with Client(url, transport, auth=BasicAuth("agent2"), ssl=True) as client:
         await client.subscribe("/v2/me/outbound")
         await client.subscribe("/me/internal")
         await events.outcomes(outcome_for("cancel-record", received_at_ns=time.time_ns()))
         async with asyncio.timeout(15):
             received = [await client.receive(), await client.receive()]
     assert_messages_match(received, "cancel-record")
+
+
+@pytest.mark.parametrize("transport", [ConnectionType.LONG_POLLING, ConnectionType.WEBSOCKET])
+async def test_aiocometd_client_receives_an_outcome(
+    running_notifier: RunningNotifier, events: EventWriter, transport: ConnectionType
+) -> None:
+    await assert_client_hears_an_outcome(running_notifier.url, events, transport)
