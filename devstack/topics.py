@@ -18,7 +18,14 @@ async def provision_topics(
     """Commands and changelog share a partition count: changelog partition N is the state of
     command partition N."""
     wanted = [
-        NewTopic(topics.commands, command_partitions, 1),
+        # The broker's append time is what the gateway and the worker check a command's
+        # `accept_by_ns` against: one clock, one verdict (docs/decisions.md).
+        NewTopic(
+            topics.commands,
+            command_partitions,
+            1,
+            topic_configs={"message.timestamp.type": "LogAppendTime"},
+        ),
         NewTopic(topics.events, event_partitions, 1),
         NewTopic(
             topics.records_changelog,

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+from time import time_ns
 from typing import Protocol
 
 from aiokafka import AIOKafkaProducer
@@ -11,10 +12,14 @@ from aiokafka.errors import KafkaError
 from gateway.errors import not_accepted
 from outbound_contracts.codec import encode
 from outbound_contracts.commands import AgentCommand
+from outbound_contracts.deadline import LOG_APPEND_TIME, appended_too_late
 
 log = logging.getLogger(__name__)
 
 _RECONNECT_DELAY_S = 1.0
+_ACK_GRACE_SHARE = 0.25
+"""Of the publish bound, the part left after a command's deadline for its acknowledgement to
+travel back: a command appended in time is then acknowledged before the gateway gives up."""
 
 
 class CommandPublisher(Protocol):
@@ -36,6 +41,8 @@ class KafkaCommandPublisher:
     def __init__(self, bootstrap_servers: str, topic: str, timeout_seconds: float) -> None:
         self._topic = topic
         self._timeout = timeout_seconds
+        self._deadline_ns = int(timeout_seconds * (1 - _ACK_GRACE_SHARE) * 1e9)
+        self._warned_of_producer_timestamps = False
         # Batches not sent within request_timeout_ms expire in aiokafka's accumulator, so a
         # command answered 503 for want of a broker does not linger long to be sent later.
         self._producer = AIOKafkaProducer(
@@ -84,15 +91,25 @@ class KafkaCommandPublisher:
     async def publish(self, command: AgentCommand) -> None:
         if not self._connected.is_set():
             raise not_accepted("the gateway is not connected to the message broker")
+        command = command.model_copy(update={"accept_by_ns": time_ns() + self._deadline_ns})
         try:
             async with asyncio.timeout(self._timeout):
-                await self._producer.send_and_wait(
+                written = await self._producer.send_and_wait(
                     self._topic, encode(command), key=command.partition_key
                 )
         except TimeoutError as error:
             raise not_accepted("the message broker did not confirm it in time") from error
         except KafkaError as error:
             raise not_accepted(f"the message broker refused it ({type(error).__name__})") from error
+        if appended_too_late(command, written.timestamp, written.timestamp_type):
+            raise not_accepted("the message broker took it too late; it will not be applied")
+        if written.timestamp_type != LOG_APPEND_TIME and not self._warned_of_producer_timestamps:
+            self._warned_of_producer_timestamps = True
+            log.warning(
+                "%s keeps producer timestamps: a command answered 503 may still be applied once "
+                "the broker has it; set message.timestamp.type=LogAppendTime (docs/operations.md)",
+                self._topic,
+            )
 
     async def ready(self) -> bool:
         """A fresh metadata round trip that lists the commands topic, within the bound."""

@@ -16,7 +16,8 @@ from ocs_worker.changes import encode_change
 from ocs_worker.engine import apply
 from ocs_worker.state import PartitionState
 from outbound_contracts.codec import ContractViolation, decode_command, encode
-from outbound_contracts.commands import Command
+from outbound_contracts.commands import AgentCommand, Command
+from outbound_contracts.deadline import appended_too_late
 from outbound_contracts.events import AgentOutcome, RecordsImported
 from outbound_contracts.topics import TopicNames, campaign_key, user_key
 
@@ -29,6 +30,8 @@ class Record(Protocol):
     topic: str
     partition: int
     offset: int
+    timestamp: int
+    timestamp_type: int
     key: bytes | None
     value: bytes | None
 
@@ -75,6 +78,7 @@ class OwnedPartition:
         try:
             command = decode_command(message.value)
             _check_key(command, message.key)
+            _check_deadline(command, message)
         except ContractViolation as violation:
             log.warning("dead-lettering %s@%d: %s", self.source, message.offset, violation)
             return [await self._dead_letter(message, str(violation))]
@@ -127,4 +131,15 @@ def _check_key(command: Command, key: bytes | None) -> None:
     if key != command.partition_key:
         raise ContractViolation(
             f"message key {key!r} is not the command's campaign key {command.partition_key!r}"
+        )
+
+
+def _check_deadline(command: Command, message: Record) -> None:
+    """A command the broker appended after its deadline was answered 503: never applied."""
+    if isinstance(command, AgentCommand) and appended_too_late(
+        command, message.timestamp, message.timestamp_type
+    ):
+        late_ms = message.timestamp - (command.accept_by_ns or 0) // 1_000_000
+        raise ContractViolation(
+            f"expired: appended {late_ms} ms after its deadline; the gateway answered 503"
         )

@@ -41,6 +41,12 @@ class AgentCommand(CampaignCommand):
     device_id: str = Field(min_length=1)
     reference_id: str | None = None
     received_at_ns: int = Field(ge=0, description="Gateway receipt time, Unix epoch nanoseconds")
+    accept_by_ns: int | None = Field(
+        default=None,
+        ge=0,
+        description="Unix epoch ns: the broker must have appended the command by then, or the "
+        "desktop was answered 503 and the worker must not apply it",
+    )
 
 
 class RecordCommand(AgentCommand):

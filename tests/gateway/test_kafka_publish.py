@@ -1,10 +1,12 @@
 """Real HTTP into the gateway, real Kafka behind it."""
 
+import time
 from typing import Any
 
 import httpx
 import pytest
 
+from gateway import kafka as kafka_module
 from outbound_contracts.codec import decode_command
 from outbound_contracts.commands import (
     AddRecord,
@@ -171,3 +173,53 @@ async def test_each_refusal_of_the_error_table_publishes_nothing(
         (404, 6), (400, 10), (403, 3),
     ]  # fmt: skip
     assert await read_commands(kafka_bootstrap, topics.commands, expected=0) == []
+
+
+async def test_a_published_command_carries_a_deadline_within_the_publish_bound(
+    kafka_bootstrap: str, topics: TopicNames
+) -> None:
+    reject = vector("reject-record")["request"]
+    bound_ns = 2_000_000_000
+    async with (
+        running_gateway(
+            kafka_settings(kafka_bootstrap, topics, publish_timeout_seconds=bound_ns / 1e9)
+        ) as base_url,
+        httpx.AsyncClient() as http,
+    ):
+        response = await http.post(
+            base_url + reject["path"], json=reject["body"], headers=basic("agent1")
+        )
+    assert response.json() == {"statusCode": 0}
+    [(_, _, value)] = await read_commands(kafka_bootstrap, topics.commands, expected=1)
+    command = decode_command(value)
+    assert isinstance(command, AgentCommand)
+    assert command.accept_by_ns is not None
+    assert command.received_at_ns < command.accept_by_ns < command.received_at_ns + bound_ns
+
+
+async def test_an_acknowledgement_of_an_append_past_the_deadline_is_503_4(
+    kafka_bootstrap: str, topics: TopicNames, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gateway's clock is set back a minute, so the broker's append time (its own clock,
+    now) is past the deadline the gateway stamps: the acknowledgement must not count."""
+    reject = vector("reject-record")["request"]
+    wall_clock = time.time_ns
+    monkeypatch.setattr(kafka_module, "time_ns", lambda: wall_clock() - 60_000_000_000)
+    async with (
+        running_gateway(kafka_settings(kafka_bootstrap, topics)) as base_url,
+        httpx.AsyncClient() as http,
+    ):
+        response = await http.post(
+            base_url + reject["path"], json=reject["body"], headers=basic("agent1")
+        )
+    assert response.status_code == 503
+    assert response.json() == {
+        "statusCode": 4,
+        "statusMessage": "The command was not accepted: "
+        "the message broker took it too late; it will not be applied",
+    }
+    [(_, _, value)] = await read_commands(kafka_bootstrap, topics.commands, expected=1)
+    late = decode_command(value)
+    assert isinstance(late, AgentCommand)
+    assert late.accept_by_ns is not None
+    assert late.accept_by_ns < wall_clock() - 50_000_000_000  # the worker will dead-letter it

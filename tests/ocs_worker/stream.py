@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from itertools import zip_longest
 from typing import TypeVar
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from ocs_worker.engine import apply
 from ocs_worker.outcomes import Outcome
@@ -32,7 +32,8 @@ from outbound_contracts.commands import (
     RescheduleRecord,
     StartPreviewSession,
 )
-from outbound_contracts.events import RecordsImported, UserEventRaised
+from outbound_contracts.deadline import appended_too_late
+from outbound_contracts.events import Event, RecordsImported, UserEventRaised
 from outbound_contracts.records import CallingListRecord
 from outbound_contracts.topics import TopicNames
 from outbound_contracts.vocabulary import CallResult, ChainAttribute
@@ -178,19 +179,46 @@ def _agent(kind: type[AgentCommand], campaign: str, user: str, **fields: object)
 
 async def committed_outcomes(bootstrap: str, topics: TopicNames) -> list[Outcome]:
     """Every agent outcome on ocs.events, read_committed, up to the current end."""
-    events = await _read_to_end(bootstrap, topics.events, "read_committed", decode_event)
+    events = await _read_to_end(bootstrap, topics.events, "read_committed", _event)
     return [e for e in events if not isinstance(e, RecordsImported)]
 
 
 async def logged_commands(bootstrap: str, topics: TopicNames) -> list[Command]:
-    """Every command on ocs.commands up to the current end, each partition's in log order."""
-    return await _read_to_end(bootstrap, topics.commands, "read_committed", decode_command)
+    """Every command on ocs.commands up to the current end, each partition's in log order,
+    but those the broker appended after their deadline: the worker must not apply them."""
+    logged = await _read_to_end(bootstrap, topics.commands, "read_committed", _timed_command)
+    return [command for command, late in logged if not late]
+
+
+async def late_commands(bootstrap: str, topics: TopicNames) -> list[Command]:
+    """The commands on ocs.commands that the broker appended after their deadline."""
+    logged = await _read_to_end(bootstrap, topics.commands, "read_committed", _timed_command)
+    return [command for command, late in logged if late]
+
+
+async def dead_lettered(bootstrap: str, topics: TopicNames) -> list[Command]:
+    """The commands the worker dead-lettered (the topic has a single partition)."""
+    return await _read_to_end(
+        bootstrap,
+        topics.dead_letter,
+        "read_committed",
+        lambda message: decode_command(message.value),
+        partition_count=1,
+    )
+
+
+def _timed_command(message: ConsumerRecord) -> tuple[Command, bool]:
+    command = decode_command(message.value)
+    late = isinstance(command, AgentCommand) and appended_too_late(
+        command, message.timestamp, message.timestamp_type
+    )
+    return command, late
 
 
 async def count_all_events(bootstrap: str, topics: TopicNames) -> tuple[int, int]:
     """(read_uncommitted, read_committed) event counts: more uncommitted means aborted data."""
-    uncommitted = await _read_to_end(bootstrap, topics.events, "read_uncommitted", decode_event)
-    committed = await _read_to_end(bootstrap, topics.events, "read_committed", decode_event)
+    uncommitted = await _read_to_end(bootstrap, topics.events, "read_uncommitted", _event)
+    committed = await _read_to_end(bootstrap, topics.events, "read_committed", _event)
     return len(uncommitted), len(committed)
 
 
@@ -202,15 +230,23 @@ async def until(
             await asyncio.sleep(poll)
 
 
+def _event(message: ConsumerRecord) -> Event:
+    return decode_event(message.value)
+
+
 async def _read_to_end(
-    bootstrap: str, topic: str, isolation: str, decode: Callable[[bytes | None], T]
+    bootstrap: str,
+    topic: str,
+    isolation: str,
+    decode: Callable[[ConsumerRecord], T],
+    partition_count: int = TEST_PARTITIONS,
 ) -> list[T]:
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, isolation_level=isolation, enable_auto_commit=False
     )
     await consumer.start()
     try:
-        partitions = [TopicPartition(topic, p) for p in range(TEST_PARTITIONS)]
+        partitions = [TopicPartition(topic, p) for p in range(partition_count)]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
@@ -219,7 +255,7 @@ async def _read_to_end(
             while any([await consumer.position(tp) < ends[tp] for tp in partitions]):
                 batch = await consumer.getmany(timeout_ms=200)
                 found += [
-                    decode(m.value)
+                    decode(m)
                     for ms in batch.values()
                     for m in ms
                     if m.offset < ends[TopicPartition(m.topic, m.partition)]

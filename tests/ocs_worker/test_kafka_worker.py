@@ -1,6 +1,7 @@
 """The worker on the real broker: vectors, restore after a restart, dead letters."""
 
 import asyncio
+import time
 from typing import Any
 
 import pytest
@@ -140,6 +141,27 @@ async def test_a_command_the_engine_fails_on_is_dead_lettered_and_processing_goe
     [outcome] = agent_events(events)
     assert isinstance(outcome, UserEventRaised)
     assert outcome.command_id == after.command_id
+
+
+async def test_a_command_appended_after_its_deadline_is_dead_lettered_not_applied(
+    kafka_bootstrap: str, topics: TopicNames
+) -> None:
+    """The gateway answered 503 for it: applying it later would change what a refusal left."""
+    now_ns = time.time_ns()
+    expired = agent(RejectRecord, record_handle=9, calling_list=LIST, accept_by_ns=now_ns - 1)
+    in_time = agent(
+        RejectRecord, record_handle=9, calling_list=LIST, accept_by_ns=now_ns + 60_000_000_000
+    )
+    await send_commands(kafka_bootstrap, topics, [*SEED, expired, in_time])
+    async with running_worker(worker_settings(kafka_bootstrap, topics)):
+        [(value, headers)] = await _read_dead_letters(kafka_bootstrap, topics, expected=1)
+        events = await read_topic(kafka_bootstrap, topics.events, expected=2)
+    assert value == expired.model_dump_json().encode()
+    assert headers["reason"].startswith("expired: appended ")
+    assert headers["reason"].endswith(" ms after its deadline; the gateway answered 503")
+    [outcome] = agent_events(events)
+    assert isinstance(outcome, UserEventRaised)  # the reject in time found the record held
+    assert outcome.command_id == in_time.command_id
 
 
 async def test_changelog_entries_share_their_commands_partition(

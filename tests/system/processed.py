@@ -14,6 +14,8 @@ from tests.ocs_worker.stream import (
     Stream,
     check_exactly_once,
     committed_outcomes,
+    dead_lettered,
+    late_commands,
     logged_commands,
     replay,
     restored_state,
@@ -43,12 +45,19 @@ async def check_processed_exactly_once(
     logged = Counter(c.reference_id for c in stream.commands if isinstance(c, AgentCommand))
     assert [r for r, n in logged.items() if n > 1] == [], "a command is in the log twice"
     assert set(ledger.accepted) - set(logged) == set(), "accepted, yet not in ocs.commands"
-    # A 503 is "not accepted" and may still have been written (docs/gateway.md).
     assert set(logged) - set(ledger.accepted) <= set(ledger.refused), "in the log, never sent"
+    # A 503 may still be written once the broker is back, past its deadline: then the worker
+    # dead-letters it instead of applying it (docs/decisions.md).
+    late = await late_commands(bootstrap, topics)
+    late_references = {c.reference_id for c in late if isinstance(c, AgentCommand)}
+    assert late_references <= set(ledger.refused), "accepted, yet appended late"
+    dead = await dead_lettered(bootstrap, topics)
+    assert sorted(c.command_id for c in dead) == sorted(c.command_id for c in late)
 
     outcomes = await committed_outcomes(bootstrap, topics)
     check_exactly_once(stream, outcomes)
     heard = Counter(outcome.reference_id for outcome in outcomes)
     assert {r: heard[r] for r in ledger.accepted} == dict.fromkeys(ledger.accepted, 1)
+    assert {r: heard[r] for r in ledger.refused} == dict.fromkeys(ledger.refused, 0)
     assert await restored_state(bootstrap, topics) == stream.final
     return outcomes
