@@ -3,9 +3,13 @@ schema-valid and schema-violating requests, against the real broker; and again w
 credentials, where nothing may get past the credentials and feature checks.
 
 Hypothesis drives blocking HTTP in a worker thread while the in-process gateway serves on the
-test's event loop. Half of the schema-valid bodies name agent1's device and a numeric record
-handle, so that they pass every check and are published; the rest meet the device and handle
-checks. Whatever is sent, the reply is one `assert_gws_reply` allows."""
+test's event loop. (That suits the gateway: it touches the global `random`, which hypothesis
+watches while it draws, only inside a request, in aiokafka's metadata refresh. The notifier's
+consumer does so all the time; see test_notifier_fuzz.py.)
+
+Half of the schema-valid bodies name agent1's device and a numeric record handle, so that they
+pass every check and are published; the rest meet the device and handle checks. Whatever is
+sent, the reply is one `assert_gws_reply` allows."""
 
 import asyncio
 from collections import Counter
