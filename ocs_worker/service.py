@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from ocs_worker.partition import OwnedPartition, transactional_id
 from ocs_worker.restore import restore
 from ocs_worker.settings import WorkerSettings
+from ocs_worker.txn_retry import shorten_concurrent_transactions_backoff
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ class OcsWorker(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def run(self, stop: asyncio.Event) -> None:
         """Serves until `stop` is set, then lets its partitions go cleanly."""
+        shorten_concurrent_transactions_backoff()
         settings = self._settings
         consumer = AIOKafkaConsumer(
             bootstrap_servers=settings.kafka_bootstrap_servers,
@@ -104,5 +106,6 @@ class OcsWorker(ConsumerRebalanceListener):  # type: ignore[misc]
         return AIOKafkaProducer(
             bootstrap_servers=self._settings.kafka_bootstrap_servers,
             transactional_id=transactional_id(self._settings.group_id, tp),
-            linger_ms=5,
+            # A batch is whole when sent: lingering would only delay the commit.
+            linger_ms=0,
         )
