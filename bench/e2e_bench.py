@@ -223,10 +223,11 @@ def _why(step: Step) -> str:
     return (
         f"Of a p50 of {number(total.p50_ms)} ms, {number(inside.p50_ms)} ms (p99 "
         f"{number(inside.p99_ms)} ms) pass between the gateway's receipt and the notifier's "
-        "rendering: the gateway's acks=all produce, the worker's fetch, its transaction (a "
-        "batch waits up to WORKER_BATCH_MAX_MS = 20 ms for more commands, then begin, "
-        "produce, send_offsets_to_transaction, commit) and the notifier's read_committed "
-        "fetch, which sees an outcome only once its transaction commits; the rest is the "
-        "HTTP request and the long-poll reply and re-poll, on 2 cores shared with the broker "
-        "and the load generator."
+        "rendering: the gateway's acks=all produce, the worker's fetch, its transaction "
+        "(AddPartitionsToTxn, the produce, AddOffsetsToTxn, TxnOffsetCommit, EndTxn: about "
+        "five sequential broker round trips, and a command arriving during one cycle waits "
+        "for the next) and the notifier's read_committed fetch, which sees an outcome only "
+        "once the commit markers are written; the rest is the HTTP request and the long-poll "
+        "reply and re-poll, on 2 cores shared with the broker and the load generator "
+        "(docs/performance.md)."
     )
