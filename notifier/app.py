@@ -92,13 +92,14 @@ def create_app(settings: NotifierSettings) -> FastAPI:
 
     app = FastAPI(title="GWS notifier", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.notifier = notifier
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.allowed_origins,
-        allow_credentials=True,
-        allow_methods=["POST", "GET", "OPTIONS"],
-        allow_headers=["Content-Type", "Authorization", "X-Requested-With"],
-    )
+    if settings.allowed_origins:  # none: same-origin only, and no CORS work per request
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.allowed_origins,
+            allow_credentials=True,
+            allow_methods=["POST", "GET", "OPTIONS"],
+            allow_headers=["Content-Type", "Authorization", "X-Requested-With"],
+        )
     long_polling = LongPolling(
         notifier.bayeux, max_request_bytes=settings.max_request_bytes, cookie_path=settings.path
     )

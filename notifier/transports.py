@@ -34,7 +34,7 @@ def parse_batch(payload: str | bytes) -> list[Any]:
         raise BadBatch(f"400::Malformed JSON: {error}") from error
     if not isinstance(decoded, dict | list):
         raise BadBatch("400::Expected a message or an array of messages")
-    if _nested_deeper_than(decoded, MAX_NESTING):
+    if _could_nest_deeper_than(payload, MAX_NESTING) and _nested_deeper_than(decoded, MAX_NESTING):
         raise BadBatch(f"400::Nested deeper than {MAX_NESTING} levels")
     return [decoded] if isinstance(decoded, dict) else decoded
 
@@ -47,6 +47,14 @@ def render(replies: list[Message]) -> str:
 
 def _not_json(constant: str) -> NoReturn:
     raise ValueError(f"{constant} is not JSON")
+
+
+def _could_nest_deeper_than(payload: str | bytes, limit: int) -> bool:
+    """Nesting is at most the number of opening brackets: a count in C spares ordinary
+    batches the walk below."""
+    if isinstance(payload, bytes):
+        return payload.count(b"[") + payload.count(b"{") > limit
+    return payload.count("[") + payload.count("{") > limit
 
 
 def _nested_deeper_than(value: object, limit: int) -> bool:

@@ -312,6 +312,23 @@ async def test_cors_preflight_allows_the_configured_origin_with_credentials(
         assert "access-control-allow-origin" not in foreign.headers
 
 
+async def test_without_configured_origins_no_cross_origin_request_is_allowed(
+    start_notifier: StartNotifier,
+) -> None:
+    notifier = await start_notifier()
+    async with httpx.AsyncClient(timeout=10) as http:
+        preflight = await http.options(
+            notifier.url + "/handshake",
+            headers={"Origin": "http://127.0.0.1:8080", "Access-Control-Request-Method": "POST"},
+        )
+        cross_origin_post = await http.post(
+            notifier.url, json=[], headers={"Origin": "http://127.0.0.1:8080"}
+        )
+    assert preflight.status_code != 200
+    assert "access-control-allow-origin" not in preflight.headers
+    assert "access-control-allow-origin" not in cross_origin_post.headers
+
+
 async def test_operational_endpoints(raw: RawBayeux) -> None:
     base = raw.url.rsplit("/api/", 1)[0]
     await raw.handshake()
