@@ -72,6 +72,7 @@ class Bayeux:
     ) -> tuple[list[Message], PendingConnect | None]:
         replies: list[Message] = []
         pending: PendingConnect | None = None
+        handshaken = False
         for message in batch:
             if not isinstance(message, dict):
                 replies.append({"successful": False, "error": "400::Message is not an object"})
@@ -80,7 +81,8 @@ class Bayeux:
             if not isinstance(channel, str) or not channel:
                 replies.append(_failure(message, "400::Message without a channel"))
             elif channel == "/meta/handshake":
-                replies.append(await self._handshake(message, request))
+                replies.append(await self._handshake(message, request, first=not handshaken))
+                handshaken = True
             elif channel == "/meta/connect":
                 parked = self._connect(message, request, replies)
                 if parked is not None:
@@ -109,7 +111,9 @@ class Bayeux:
         }
         return [*self._registry.take(session), reply]
 
-    async def _handshake(self, message: Message, request: Request) -> Message:
+    async def _handshake(self, message: Message, request: Request, *, first: bool) -> Message:
+        if not first:  # a client handshakes alone; more in one request would only mint sessions
+            return _failure(message, "400::One handshake per request")
         types = message.get("supportedConnectionTypes")
         if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
             return _handshake_failure(message, "400::supportedConnectionTypes must be a list")

@@ -91,6 +91,19 @@ async def test_an_unknown_client_is_told_to_handshake_again(raw: RawBayeux) -> N
     await assert_healthy(raw)
 
 
+async def test_one_request_mints_at_most_one_session(
+    raw: RawBayeux, running_notifier: RunningNotifier
+) -> None:
+    batch = [{**HANDSHAKE, "id": str(n)} for n in range(50)]
+    replies = await raw.send(*batch, authorization=basic("agent1"))
+    [first, *rest] = replies
+    assert first["successful"] is True
+    assert [(r["id"], r["successful"], r["error"]) for r in rest] == [
+        (str(n), False, "400::One handshake per request") for n in range(1, 50)
+    ]
+    assert len(running_notifier.notifier.registry.sessions_of("agent1")) == 1
+
+
 async def test_clients_may_not_publish_on_server_channels(raw: RawBayeux) -> None:
     client_id = await raw.handshake()
     for channel in ("/v2/me/outbound", "/me/internal", "/meta/custom", "/meta/handshake/x"):
