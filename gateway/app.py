@@ -14,6 +14,16 @@ from gateway.auth import Gatekeeper
 from gateway.errors import GwsError
 from gateway.kafka import CommandPublisher, KafkaCommandPublisher
 from gateway.metrics import GatewayMetrics
+from gateway.openapi import (
+    AGENT_SECURITY,
+    UNEXPECTED_FAILURE,
+    DevicesReply,
+    Health,
+    MeReply,
+    Readiness,
+    declare_security_schemes,
+    error_replies,
+)
 from gateway.routes import Intake, outbound_router
 from gateway.settings import GatewaySettings
 from outbound_contracts.identity import UserDirectory
@@ -53,7 +63,9 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
         lifespan=lifespan,
         # A trailing slash is an unknown path (404/6), not a 307 to the URL without it.
         redirect_slashes=False,
+        responses=UNEXPECTED_FAILURE,
     )
+    declare_security_schemes(app)
     app.include_router(
         outbound_router(Intake(gatekeeper, metrics, max_body_bytes=settings.max_body_bytes))
     )
@@ -77,21 +89,38 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
         log.exception("internal error on %s %s", request.method, request.url.path)
         return GwsError(500, 4, "Internal error: the request was not processed").reply()
 
-    @app.get("/healthz", tags=["operations"])
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    @app.get("/healthz", tags=["operations"], responses={200: {"model": Health}})
+    async def healthz() -> Response:
+        return JSONResponse({"status": "ok"})
 
-    @app.get("/readyz", tags=["operations"])
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        responses={
+            200: {"model": Readiness},
+            503: {"model": Readiness, "description": "The message broker does not answer"},
+        },
+    )
     async def readyz(request: Request) -> Response:
         if await request.state.publisher.ready():
             return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "not ready: the message broker does not answer"}, 503)
 
-    @app.get("/metrics", tags=["operations"])
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        response_class=Response,
+        responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
+    )
     async def prometheus() -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    @app.get("/api/v2/me", tags=["me"])
+    @app.get(
+        "/api/v2/me",
+        tags=["me"],
+        responses={200: {"model": MeReply}, **error_replies(401)},
+        openapi_extra=AGENT_SECURITY,
+    )
     async def me(request: Request) -> Response:
         caller = await gatekeeper.caller(request)
         user = {
@@ -106,7 +135,12 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
         gatekeeper.admit(request, response, caller, read_only=True)
         return response
 
-    @app.get("/api/v2/me/devices", tags=["me"])
+    @app.get(
+        "/api/v2/me/devices",
+        tags=["me"],
+        responses={200: {"model": DevicesReply}, **error_replies(401)},
+        openapi_extra=AGENT_SECURITY,
+    )
     async def my_devices(request: Request) -> Response:
         caller = await gatekeeper.caller(request)
         devices = [

@@ -13,6 +13,7 @@ from gateway.campaign_requests import CAMPAIGN_OPERATIONS, campaign_command
 from gateway.errors import GwsError
 from gateway.kafka import CommandPublisher
 from gateway.metrics import GatewayMetrics, outcome
+from gateway.openapi import CAMPAIGN_NAME, COMMAND_REPLIES, RECORD_HANDLE, command_operation
 from gateway.parameters import DEVICE_PREFIX, OperationTable, parse_body
 from gateway.record_requests import (
     HELD_RECORD_OPERATIONS,
@@ -114,17 +115,19 @@ def _check_device(caller: UserAccount, command: AgentCommand) -> None:
 
 
 def outbound_router(intake: Intake) -> APIRouter:
-    router = APIRouter(prefix="/api/v2/me", tags=["outbound"])
+    router = APIRouter(prefix="/api/v2/me", tags=["outbound"], responses=COMMAND_REPLIES)
 
     @router.post(
         "/outbound-records/{recordHandle}",
         summary="An operation on a record the agent holds",
-        openapi_extra=_request_body(HELD_RECORD_OPERATIONS),
+        openapi_extra=command_operation(HELD_RECORD_OPERATIONS, RECORD_HANDLE),
     )
-    async def held_record(recordHandle: str, request: Request) -> Response:
+    async def held_record(request: Request) -> Response:
+        handle: str = request.path_params["recordHandle"]  # text, for record_handle() to judge
+
         def build(operation: str, body: dict[str, Any], user_name: str, at_ns: int) -> AgentCommand:
             return record_command(
-                operation, recordHandle, body, user_name=user_name, received_at_ns=at_ns
+                operation, handle, body, user_name=user_name, received_at_ns=at_ns
             )
 
         return await intake.accept(request, HELD_RECORD_OPERATIONS, build)
@@ -132,7 +135,7 @@ def outbound_router(intake: Intake) -> APIRouter:
     @router.post(
         "/outbound-records",
         summary="Do-not-call by phone number, or a new record",
-        openapi_extra=_request_body(UNHELD_RECORD_OPERATIONS),
+        openapi_extra=command_operation(UNHELD_RECORD_OPERATIONS),
     )
     async def records(request: Request) -> Response:
         def build(operation: str, body: dict[str, Any], user_name: str, at_ns: int) -> AgentCommand:
@@ -143,26 +146,16 @@ def outbound_router(intake: Intake) -> APIRouter:
     @router.post(
         "/outbound-campaigns/{campaignName}",
         summary="The agent's preview session in a campaign",
-        openapi_extra=_request_body(CAMPAIGN_OPERATIONS),
+        openapi_extra=command_operation(CAMPAIGN_OPERATIONS, CAMPAIGN_NAME),
     )
-    async def campaign(campaignName: str, request: Request) -> Response:
+    async def campaign(request: Request) -> Response:
+        campaign_name: str = request.path_params["campaignName"]
+
         def build(operation: str, body: dict[str, Any], user_name: str, at_ns: int) -> AgentCommand:
             return campaign_command(
-                operation, campaignName, body, user_name=user_name, received_at_ns=at_ns
+                operation, campaign_name, body, user_name=user_name, received_at_ns=at_ns
             )
 
         return await intake.accept(request, CAMPAIGN_OPERATIONS, build)
 
     return router
-
-
-def _request_body(operations: OperationTable[Any]) -> dict[str, Any]:
-    """OpenAPI for a body read by hand: each operation's schema and its example."""
-    schemas = {
-        name: model.model_json_schema(by_alias=True) for name, model in operations.models.items()
-    }
-    examples = {
-        name: {"summary": name, "value": schema["examples"][0]} for name, schema in schemas.items()
-    }
-    media = {"schema": {"oneOf": list(schemas.values())}, "examples": examples}
-    return {"requestBody": {"required": True, "content": {"application/json": media}}}

@@ -1,15 +1,12 @@
-"""Operations (spec §1 "Also served"): health, readiness, metrics, OpenAPI; and that nothing on
-the API answers in a format other than GWS's."""
+"""Operations (spec §1 "Also served"): health, readiness, metrics (OpenAPI: test_openapi.py);
+and that nothing on the API answers in a format other than GWS's."""
 
 from typing import Any
 
 import httpx
 import pytest
 
-from gateway.campaign_requests import CAMPAIGN_OPERATIONS
 from gateway.kafka import InMemoryPublisher
-from gateway.parameters import OperationTable
-from gateway.record_requests import HELD_RECORD_OPERATIONS, UNHELD_RECORD_OPERATIONS
 from outbound_contracts.commands import AgentCommand
 from tests.gateway.conftest import basic, running_gateway, settings, vector
 
@@ -63,30 +60,6 @@ async def test_metrics_count_requests_by_operation_and_outcome(client: httpx.Asy
     assert sample(text, requests, operation="unknown", outcome="invalid") == 1
     assert sample(text, requests, operation="unknown", outcome="unauthenticated") == 1
     assert sample(text, "gateway_publish_seconds_count") == 2
-
-
-async def test_openapi_shows_every_operations_body_with_an_example(
-    client: httpx.AsyncClient,
-) -> None:
-    assert (await client.get("/docs")).status_code == 200
-    spec = (await client.get("/openapi.json")).json()
-    served: dict[str, OperationTable[Any]] = {
-        "/api/v2/me/outbound-records/{recordHandle}": HELD_RECORD_OPERATIONS,
-        "/api/v2/me/outbound-records": UNHELD_RECORD_OPERATIONS,
-        "/api/v2/me/outbound-campaigns/{campaignName}": CAMPAIGN_OPERATIONS,
-    }
-    for path, operations in served.items():
-        media = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]
-        assert set(media["examples"]) == set(operations.models)
-        titles = {schema["title"] for schema in media["schema"]["oneOf"]}
-        assert titles == {model.__name__ for model in operations.models.values()}
-        for name, example in media["examples"].items():
-            assert example["value"]["operationName"] == name
-            operations.models[name].parse(example["value"])  # every example is valid
-    records = spec["paths"]["/api/v2/me/outbound-records/{recordHandle}"]["post"]
-    examples = records["requestBody"]["content"]["application/json"]["examples"]
-    assert examples["RejectRecord"]["value"] == vector("reject-record")["request"]["body"]
-    assert examples["CancelRecord"]["value"] == vector("cancel-record")["request"]["body"]
 
 
 @pytest.mark.parametrize(
