@@ -5,13 +5,12 @@ aiohttp deprecation warning is filtered below). Credentials go in the HTTP heade
 
 import asyncio
 import time
-from typing import Any
 
 import pytest
 from aiocometd_ng.client import Client
 from aiocometd_ng.constants import ConnectionType
-from aiocometd_ng.extensions import AuthExtension
 
+from tests.notifier.aiocometd_auth import BasicAuth
 from tests.notifier.conftest import EventWriter, RunningNotifier, basic
 from tests.notifier.vectors import assert_messages_match, outcome_for
 
@@ -25,26 +24,12 @@ pytestmark = [
 ]
 
 
-class BasicAuth(AuthExtension):
-    def __init__(self, user_name: str) -> None:
-        self._header = basic(user_name)
-
-    async def outgoing(self, payload: Any, headers: Any) -> None:
-        headers["Authorization"] = self._header
-
-    async def incoming(self, payload: Any, headers: Any = None) -> None:
-        return None
-
-    async def authenticate(self) -> None:
-        return None
-
-
 async def assert_client_hears_an_outcome(
     url: str, events: EventWriter, transport: ConnectionType
 ) -> None:
     """agent2 subscribes with aiocometd-ng and hears the cancel vector's outcome as documented
     (reused by tests/fuzz: a notifier must still serve this after hostile input)."""
-    async with Client(url, transport, auth=BasicAuth("agent2"), ssl=True) as client:
+    async with Client(url, transport, auth=BasicAuth(basic("agent2")), ssl=True) as client:
         await client.subscribe("/v2/me/outbound")
         await client.subscribe("/me/internal")
         await events.outcomes(outcome_for("cancel-record", received_at_ns=time.time_ns()))

@@ -11,9 +11,9 @@ from typing import Any, Literal, Protocol
 import pytest
 from aiocometd_ng.client import Client
 from aiocometd_ng.constants import ConnectionType
-from aiocometd_ng.extensions import AuthExtension
 
 from tests.gateway.conftest import basic
+from tests.notifier.aiocometd_auth import BasicAuth
 from tests.notifier.js import JsClient, js_client
 
 OUTBOUND_CHANNELS = ("/v2/me/outbound", "/me/internal")
@@ -87,22 +87,6 @@ class PythonSession:
         return received
 
 
-class BasicCredentials(AuthExtension):
-    """The demo user's HTTP Basic header on every request and on the WebSocket upgrade."""
-
-    def __init__(self, user: str) -> None:
-        self._header = basic(user)["Authorization"]
-
-    async def outgoing(self, payload: Any, headers: Any) -> None:
-        headers["Authorization"] = self._header
-
-    async def incoming(self, payload: Any, headers: Any = None) -> None:
-        return None
-
-    async def authenticate(self) -> None:
-        return None
-
-
 @asynccontextmanager
 async def cometd_sessions(
     url: str, user: str, kinds: Sequence[SessionKind] = EVERY_KIND
@@ -128,7 +112,7 @@ async def _open(stack: AsyncExitStack, url: str, user: str, kind: SessionKind) -
         )
         return JsSession(user, kind, client)
     python_client = Client(
-        url, ConnectionType(kind.transport), auth=BasicCredentials(user), ssl=True
+        url, ConnectionType(kind.transport), auth=BasicAuth(basic(user)["Authorization"]), ssl=True
     )
     await python_client.open()
     stack.push_async_callback(python_client.close)
