@@ -35,10 +35,11 @@ HELD_BACK = 60  # commands sent only after the last restart
 
 
 async def paced(bootstrap: str, topics: TopicNames, commands: list[Command]) -> None:
-    """About 1,000 commands a second: a continuous stream, so transactions are always open."""
+    """At most 500 commands a second, 25 at a time: a continuous stream, so the worker keeps
+    beginning transactions."""
     for start in range(0, len(commands), 25):
         await send_commands(bootstrap, topics, commands[start : start + 25])
-        await asyncio.sleep(0.025)
+        await asyncio.sleep(0.05)
 
 
 def expected_for(stream: Stream, commands: list[Command]) -> int:
@@ -62,12 +63,17 @@ async def test_sigkilled_workers_lose_and_duplicate_nothing(
     async def at_least(count: int) -> bool:
         return len(await committed_outcomes(kafka_bootstrap, topics)) >= count
 
-    sender = asyncio.create_task(paced(kafka_bootstrap, topics, first))
+    # Two kills while a transaction is open (seen by the probe just before the kill). Each
+    # worker gets its own part of the stream while it runs: transactions are short, so the
+    # probe must look while commands are still arriving, not after a backlog is drained.
+    halfway = len(first) // 2
+    parts = [first[:halfway], first[halfway:]]
+    sender: asyncio.Task[None] | None = None
     try:
         async with TransactionProbe(kafka_bootstrap, topics) as probe:
-            # Two kills while a transaction is open (seen by the probe just before the kill).
-            for _ in range(2):
+            for part in parts:
                 with worker_process(settings) as process:
+                    sender = asyncio.create_task(paced(kafka_bootstrap, topics, part))
                     # First this worker's own progress: the transaction the last kill left
                     # open stays open until the new producer fences it.
                     done = len(await committed_outcomes(kafka_bootstrap, topics))
@@ -75,7 +81,7 @@ async def test_sigkilled_workers_lose_and_duplicate_nothing(
                     await until(probe.open, poll=0.005)
                     process.send_signal(signal.SIGKILL)
                     process.wait()
-        await sender
+                await sender  # the rest of the part waits in the log; order is kept
         # One kill between commands: everything sent so far is committed, the worker idles.
         with worker_process(settings) as process:
             await until(partial(at_least, expected_for(stream, first)))
@@ -87,7 +93,8 @@ async def test_sigkilled_workers_lose_and_duplicate_nothing(
             process.send_signal(signal.SIGTERM)
             assert process.wait(timeout=30) == 0
     finally:
-        sender.cancel()
+        if sender is not None:
+            sender.cancel()
 
     uncommitted, committed = await count_all_events(kafka_bootstrap, topics)
     assert uncommitted > committed, "no kill landed inside a transaction"
