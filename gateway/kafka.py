@@ -3,7 +3,7 @@
 import asyncio
 import contextlib
 import logging
-from time import time_ns
+from time import monotonic, time_ns
 from typing import Protocol
 
 from aiokafka import AIOKafkaProducer
@@ -92,6 +92,7 @@ class KafkaCommandPublisher:
         if not self._connected.is_set():
             raise not_accepted("the gateway is not connected to the message broker")
         command = command.model_copy(update={"accept_by_ns": time_ns() + self._deadline_ns})
+        started = monotonic()
         try:
             async with asyncio.timeout(self._timeout):
                 written = await self._producer.send_and_wait(
@@ -102,6 +103,7 @@ class KafkaCommandPublisher:
         except KafkaError as error:
             raise not_accepted(f"the message broker refused it ({type(error).__name__})") from error
         if appended_too_late(command, written.timestamp, written.timestamp_type):
+            self._diagnose_late(command, written.timestamp, monotonic() - started)
             raise not_accepted("the message broker took it too late; it will not be applied")
         if written.timestamp_type != LOG_APPEND_TIME and not self._warned_of_producer_timestamps:
             self._warned_of_producer_timestamps = True
@@ -109,6 +111,19 @@ class KafkaCommandPublisher:
                 "%s keeps producer timestamps: a command answered 503 may still be applied once "
                 "the broker has it; set message.timestamp.type=LogAppendTime (docs/operations.md)",
                 self._topic,
+            )
+
+    def _diagnose_late(self, command: AgentCommand, appended_ms: int, waited_s: float) -> None:
+        """An acknowledgement that came back before the deadline by our own clock, yet
+        stamped after it by the broker's, means the clocks disagree: every command will be
+        refused until they are synchronised."""
+        late_ms = appended_ms - (command.accept_by_ns or 0) // 1_000_000
+        if waited_s * 1e9 < self._deadline_ns:
+            log.error(
+                "the broker's clock is ahead of this gateway's by at least %d ms: commands "
+                "are refused as late; synchronise the clocks (NTP)",
+                late_ms,
+                extra={"command_id": command.command_id},
             )
 
     async def ready(self) -> bool:

@@ -198,7 +198,10 @@ async def test_a_published_command_carries_a_deadline_within_the_publish_bound(
 
 
 async def test_an_acknowledgement_of_an_append_past_the_deadline_is_503_4(
-    kafka_bootstrap: str, topics: TopicNames, monkeypatch: pytest.MonkeyPatch
+    kafka_bootstrap: str,
+    topics: TopicNames,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The gateway's clock is set back a minute, so the broker's append time (its own clock,
     now) is past the deadline the gateway stamps: the acknowledgement must not count."""
@@ -223,3 +226,6 @@ async def test_an_acknowledgement_of_an_append_past_the_deadline_is_503_4(
     assert isinstance(late, AgentCommand)
     assert late.accept_by_ns is not None
     assert late.accept_by_ns < wall_clock() - 50_000_000_000  # the worker will dead-letter it
+    [skew] = [r for r in caplog.records if r.name == "gateway.kafka" and r.levelname == "ERROR"]
+    assert skew.getMessage().startswith("the broker's clock is ahead of this gateway's by")
+    assert "synchronise the clocks (NTP)" in skew.getMessage()
