@@ -19,9 +19,10 @@ from notifier.bayeux import Advice, Bayeux
 from notifier.delivery import Delivery
 from notifier.kafka import EventConsumer
 from notifier.metrics import NotifierMetrics
+from notifier.origins import OriginPolicy
 from notifier.sessions import SessionRegistry
 from notifier.settings import NotifierSettings
-from notifier.transports import LongPolling, WebSocketTransport
+from notifier.transports import LongPolling, OriginGuard, WebSocketTransport
 from outbound_contracts.credentials import Authenticator
 from outbound_contracts.identity import UserDirectory
 
@@ -100,15 +101,21 @@ def create_app(settings: NotifierSettings) -> FastAPI:
             allow_methods=["POST", "GET", "OPTIONS"],
             allow_headers=["Content-Type", "Authorization", "X-Requested-With"],
         )
+    guard = OriginGuard(OriginPolicy(settings.allowed_origins), notifier.metrics)
     long_polling = LongPolling(
-        notifier.bayeux, max_request_bytes=settings.max_request_bytes, cookie_path=settings.path
+        notifier.bayeux,
+        guard,
+        max_request_bytes=settings.max_request_bytes,
+        cookie_path=settings.path,
     )
     # CometD clients append the meta channel's name to the URL (`.../handshake`, `.../connect`).
     for path in (settings.path, settings.path + "/{meta:path}"):
         app.add_route(path, long_polling.handle, methods=["POST"], include_in_schema=False)
     app.add_api_websocket_route(
         settings.path,
-        WebSocketTransport(notifier.bayeux, max_request_bytes=settings.max_request_bytes).handle,
+        WebSocketTransport(
+            notifier.bayeux, guard, max_request_bytes=settings.max_request_bytes
+        ).handle,
     )
 
     @app.get("/healthz")

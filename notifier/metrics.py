@@ -28,6 +28,12 @@ class NotifierMetrics:
             "Handshakes refused for lack of credentials",
             registry=self.registry,
         )
+        self.origins_refused = Counter(
+            "notifier_origins_refused",
+            "Requests refused for a browser Origin not allowed, by transport",
+            ["transport"],
+            registry=self.registry,
+        )
         self.messages_delivered = Counter(
             "notifier_messages_delivered", "Messages written to a client", registry=self.registry
         )

@@ -5,6 +5,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from notifier.origins import parse_origin
 from outbound_contracts.topics import TopicNames
 
 
@@ -31,7 +32,9 @@ class NotifierSettings(BaseSettings):
     basic_auth_cache_size: int = Field(default=1024, ge=0)
     log_level: str = Field(default="info", pattern="^(debug|info|warning|error)$")
     allowed_origins: list[str] = Field(
-        default_factory=list, description="CORS origins allowed with credentials (the gateway's)"
+        default_factory=list,
+        description="Browser origins besides the notifier's own allowed to open sessions "
+        "(CORS with credentials on long-polling, the Origin check on both transports)",
     )
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:19092",
@@ -57,6 +60,14 @@ class NotifierSettings(BaseSettings):
         if not secret.strip():
             raise ValueError("GWS_SESSION_SECRET must not be empty")
         return secret
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins_are_origins(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            if parse_origin(origin) is None or origin.rstrip("/").count("/") != 2:
+                raise ValueError(f"{origin!r} is not an origin such as https://desk.example:8443")
+        return origins
 
     @field_validator("users_file")
     @classmethod

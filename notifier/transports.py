@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import functools
 import json
+import logging
 import math
 import secrets
 from typing import Any, NoReturn
@@ -13,6 +14,8 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from notifier.bayeux import Bayeux, PendingConnect, Request
+from notifier.metrics import NotifierMetrics
+from notifier.origins import OriginPolicy
 from notifier.sessions import Message
 from outbound_contracts.session import SESSION_COOKIE
 
@@ -21,6 +24,9 @@ BROWSER_COOKIE = "BAYEUX_BROWSER"
 # Replies echo `id`, `ext` and `data`. A value nested almost as deep as the parser accepts
 # cannot be encoded back (the encoder recurses from a deeper stack), so such batches are refused.
 MAX_NESTING = 64
+ORIGIN_REFUSED = "403::Origin not allowed"
+
+log = logging.getLogger(__name__)
 
 
 class BadBatch(ValueError):
@@ -78,13 +84,34 @@ def _finite_float(number: str) -> float:
     return value
 
 
+class OriginGuard:
+    """Refuses, logs and counts requests from pages the `OriginPolicy` does not allow."""
+
+    def __init__(self, policy: OriginPolicy, metrics: NotifierMetrics) -> None:
+        self._policy = policy
+        self._metrics = metrics
+
+    def refuses(self, transport: str, origin: str | None, host: str | None) -> bool:
+        if self._policy.allows(origin, host):
+            return False
+        self._metrics.origins_refused.labels(transport).inc()
+        log.warning("origin refused", extra={"transport": transport, "origin": origin})
+        return True
+
+
 class LongPolling:
-    def __init__(self, bayeux: Bayeux, *, max_request_bytes: int, cookie_path: str) -> None:
+    def __init__(
+        self, bayeux: Bayeux, guard: OriginGuard, *, max_request_bytes: int, cookie_path: str
+    ) -> None:
         self._bayeux = bayeux
+        self._guard = guard
         self._max_request_bytes = max_request_bytes
         self._cookie_path = cookie_path
 
     async def handle(self, request: HttpRequest) -> Response:
+        headers = request.headers
+        if self._guard.refuses("long-polling", headers.get("origin"), headers.get("host")):
+            return _refusal(403, ORIGIN_REFUSED)
         body = await self._read_body(request)
         if body is None:
             return _refusal(413, f"413::Batch larger than {self._max_request_bytes} bytes")
@@ -127,11 +154,16 @@ class WebSocketTransport:
     """One socket may carry several sessions' messages; held connect replies are written by a
     single writer so frames never interleave."""
 
-    def __init__(self, bayeux: Bayeux, *, max_request_bytes: int) -> None:
+    def __init__(self, bayeux: Bayeux, guard: OriginGuard, *, max_request_bytes: int) -> None:
         self._bayeux = bayeux
+        self._guard = guard
         self._max_request_bytes = max_request_bytes
 
     async def handle(self, websocket: WebSocket) -> None:
+        headers = websocket.headers
+        if self._guard.refuses("websocket", headers.get("origin"), headers.get("host")):
+            await websocket.close(code=1008)  # before accept: the server answers the upgrade 403
+            return
         await websocket.accept()
         context = Request(
             transport="websocket",
