@@ -34,8 +34,8 @@ log = logging.getLogger("gateway")
 
 def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = None) -> FastAPI:
     """The gateway; `publisher` replaces Kafka in unit tests (the lifespan then owns nothing)."""
-    gatekeeper = Gatekeeper(UserDirectory.load(settings.users_file), settings)
     metrics = GatewayMetrics()
+    gatekeeper = Gatekeeper(UserDirectory.load(settings.users_file), settings, metrics)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, CommandPublisher]]:

@@ -7,22 +7,30 @@ import time
 
 from fastapi import Request, Response
 
-from gateway.errors import GwsError, access_denied
+from gateway.errors import GwsError, access_denied, sign_in_throttled
+from gateway.metrics import GatewayMetrics
 from gateway.settings import GatewaySettings
 from outbound_contracts import base64url
-from outbound_contracts.credentials import Authenticator
+from outbound_contracts.credentials import Authenticator, SignInThrottled
 from outbound_contracts.identity import OUTBOUND_FEATURE, UserAccount, UserDirectory
 from outbound_contracts.session import SESSION_COOKIE, issue_session_token, read_session_claims
+from outbound_contracts.sign_in_throttle import SignInThrottle
 
 CSRF_HEADER = "X-CSRF-TOKEN"
 _AUTH_CACHE_SIZE = 1024
 
 
 class Gatekeeper:
-    def __init__(self, directory: UserDirectory, settings: GatewaySettings) -> None:
+    def __init__(
+        self, directory: UserDirectory, settings: GatewaySettings, metrics: GatewayMetrics
+    ) -> None:
         self._directory = directory
         self._authenticator = Authenticator(
-            directory, settings.session_secret, cache_size=_AUTH_CACHE_SIZE
+            directory,
+            settings.session_secret,
+            cache_size=_AUTH_CACHE_SIZE,
+            throttle=SignInThrottle(settings.throttle_policy),
+            on_refusal=lambda reason: metrics.sign_ins_refused.labels(reason).inc(),
         )
         self._session_secret = settings.session_secret
         self._csrf_key = b"csrf\0" + settings.session_secret.encode()
@@ -31,10 +39,15 @@ class Gatekeeper:
         self._sessions: dict[str, tuple[str, int]] = {}
 
     async def caller(self, request: Request) -> UserAccount:
-        """The authenticated user, else 401/20 (unknown user and wrong password alike)."""
+        """The authenticated user, else 401/20 (unknown user and wrong password alike; with
+        `Retry-After` while the sign-in throttle holds the user name or address back)."""
         authorization = request.headers.get("authorization")
         if authorization:
-            user_name = await self._authenticator.user_for(authorization, None)
+            address = request.client.host if request.client else None
+            try:
+                user_name = await self._authenticator.user_for(authorization, None, address=address)
+            except SignInThrottled as throttled:
+                raise sign_in_throttled(throttled.retry_after_s) from None
         else:
             user_name = self._session_user(request.cookies.get(SESSION_COOKIE))
         account = self._directory.get(user_name) if user_name is not None else None

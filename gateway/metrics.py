@@ -23,6 +23,13 @@ class GatewayMetrics:
             ["operation", "outcome"],
             registry=self.registry,
         )
+        self.sign_ins_refused = Counter(
+            "gateway_sign_ins_refused",
+            "Basic sign-ins refused, by reason (failed: wrong credentials checked; throttled: "
+            "refused unchecked after too many failures)",
+            ["reason"],
+            registry=self.registry,
+        )
         self.publish_seconds = Histogram(
             "gateway_publish_seconds",
             "From handing a command to the producer to the broker's acknowledgement (or refusal)",

@@ -5,8 +5,10 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, FilePath
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from outbound_contracts.sign_in_throttle import SignInThrottleSettings
 
-class GatewaySettings(BaseSettings):
+
+class GatewaySettings(BaseSettings, SignInThrottleSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", frozen=True, populate_by_name=True)
 
     host: str = "127.0.0.1"

@@ -25,6 +25,7 @@ from notifier.settings import NotifierSettings
 from notifier.transports import LongPolling, OriginGuard, WebSocketTransport
 from outbound_contracts.credentials import Authenticator
 from outbound_contracts.identity import UserDirectory
+from outbound_contracts.sign_in_throttle import SignInThrottle
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ class Notifier:
             UserDirectory.load(settings.users_file),
             settings.session_secret,
             cache_size=settings.basic_auth_cache_size,
+            throttle=SignInThrottle(settings.throttle_policy),
+            on_refusal=lambda reason: self.metrics.sign_ins_refused.labels(reason).inc(),
         )
         self.bayeux = Bayeux(
             self.registry,

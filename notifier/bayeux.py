@@ -13,7 +13,7 @@ from typing import Any, Literal
 from notifier import channels
 from notifier.metrics import NotifierMetrics
 from notifier.sessions import Message, Session, SessionRegistry
-from outbound_contracts.credentials import Authenticator
+from outbound_contracts.credentials import Authenticator, SignInThrottled
 
 BAYEUX_VERSION = "1.0"
 CONNECTION_TYPES = ("long-polling", "websocket")
@@ -31,6 +31,7 @@ class Request:
     authorization: str | None = None
     session_token: str | None = None
     browser_id: str | None = None
+    client_address: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +118,13 @@ class Bayeux:
         types = message.get("supportedConnectionTypes")
         if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
             return _handshake_failure(message, "400::supportedConnectionTypes must be a list")
-        user_name = await self._auth.user_for(request.authorization, request.session_token)
+        try:
+            user_name = await self._auth.user_for(
+                request.authorization, request.session_token, address=request.client_address
+            )
+        except SignInThrottled as throttled:
+            self._metrics.handshakes_denied.inc()
+            return _handshake_failure(message, f"403::Handshake denied: {throttled}")
         if user_name is None:
             self._metrics.handshakes_denied.inc()
             log.info("handshake denied", extra={"transport": request.transport})

@@ -34,6 +34,12 @@ class NotifierMetrics:
             ["transport"],
             registry=self.registry,
         )
+        self.sign_ins_refused = Counter(
+            "notifier_sign_ins_refused",
+            "Basic sign-ins at handshake refused, by reason (failed, throttled)",
+            ["reason"],
+            registry=self.registry,
+        )
         self.messages_delivered = Counter(
             "notifier_messages_delivered", "Messages written to a client", registry=self.registry
         )

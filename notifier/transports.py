@@ -126,6 +126,7 @@ class LongPolling:
             authorization=request.headers.get("authorization"),
             session_token=request.cookies.get(SESSION_COOKIE),
             browser_id=browser_id or secrets.token_urlsafe(12),
+            client_address=request.client.host if request.client else None,
         )
         replies, pending = await self._bayeux.handle(batch, context)
         if pending is not None:
@@ -169,6 +170,7 @@ class WebSocketTransport:
             transport="websocket",
             authorization=websocket.headers.get("authorization"),
             session_token=websocket.cookies.get(SESSION_COOKIE),
+            client_address=websocket.client.host if websocket.client else None,
         )
         outgoing: asyncio.Queue[list[Message]] = asyncio.Queue()
         parked: set[asyncio.Future[None]] = set()

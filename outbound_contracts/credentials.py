@@ -4,17 +4,35 @@ Shared by the gateway and the notifier, which must accept exactly the same crede
 
 import asyncio
 import hashlib
+import logging
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Literal
 
 from outbound_contracts.identity import UserDirectory, parse_basic_authorization
 from outbound_contracts.session import read_session_token
+from outbound_contracts.sign_in_throttle import SignInThrottle
+
+SignInRefusal = Literal["failed", "throttled"]
+
+log = logging.getLogger(__name__)
+
+
+class SignInThrottled(Exception):
+    """Too many failed sign-ins for this user name or client address: not checked."""
+
+    def __init__(self, retry_after_s: float) -> None:
+        super().__init__(f"too many failed sign-ins; retry after {retry_after_s:.0f} s")
+        self.retry_after_s = max(1, math.ceil(retry_after_s))
 
 
 class Authenticator:
     """Successful Basic checks are cached (scrypt costs ~50 ms) under a digest of the header,
-    never the password itself; the check runs in a thread so the event loop keeps serving."""
+    never the password itself; the check runs in a thread so the event loop keeps serving.
+    Failed checks feed the `throttle`, which refuses further guesses before they are hashed;
+    `on_refusal` counts each failed or throttled sign-in for the service's metrics."""
 
     def __init__(
         self,
@@ -22,25 +40,33 @@ class Authenticator:
         session_secret: str,
         *,
         cache_size: int,
+        throttle: SignInThrottle,
+        on_refusal: Callable[[SignInRefusal], None],
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._directory = directory
         self._secret = session_secret
         self._cache_size = cache_size
+        self._throttle = throttle
+        self._on_refusal = on_refusal
         self._clock = clock
         self._verified: OrderedDict[bytes, str] = OrderedDict()
 
-    async def user_for(self, authorization: str | None, session_token: str | None) -> str | None:
-        """The user name the credentials prove, or None; Basic wins when both are present."""
+    async def user_for(
+        self, authorization: str | None, session_token: str | None, *, address: str | None = None
+    ) -> str | None:
+        """The user name the credentials prove, or None; Basic wins when both are present.
+        Raises `SignInThrottled` for a Basic sign-in the throttle holds back (`address`: the
+        client's, as the server sees it)."""
         if authorization:
-            return await self._basic(authorization)
+            return await self._basic(authorization, address)
         user_name = read_session_token(session_token, self._secret, now=self._clock())
         if user_name is None:
             return None
         account = self._directory.get(user_name)
         return account.user_name if account is not None and account.enabled else None
 
-    async def _basic(self, authorization: str) -> str | None:
+    async def _basic(self, authorization: str, address: str | None) -> str | None:
         key = hashlib.sha256(authorization.encode()).digest()
         if (cached := self._verified.get(key)) is not None:
             self._verified.move_to_end(key)
@@ -48,9 +74,18 @@ class Authenticator:
         credentials = parse_basic_authorization(authorization)
         if credentials is None:
             return None
+        user_name = credentials[0]
+        if (wait := self._throttle.retry_after(user_name, address)) is not None:
+            self._on_refusal("throttled")
+            log.warning("sign-in throttled", extra={"user": user_name, "address": address})
+            raise SignInThrottled(wait)
         account = await asyncio.to_thread(self._directory.authenticate, *credentials)
         if account is None:
+            self._throttle.failed(user_name, address)
+            self._on_refusal("failed")
+            log.warning("sign-in failed", extra={"user": user_name, "address": address})
             return None
+        self._throttle.succeeded(user_name)
         if self._cache_size:
             self._verified[key] = account.user_name
             if len(self._verified) > self._cache_size:

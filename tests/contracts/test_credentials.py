@@ -1,8 +1,30 @@
 import base64
+from collections.abc import Callable
+from typing import Any
 
-from outbound_contracts.credentials import Authenticator
+import pytest
+
+from outbound_contracts.credentials import Authenticator, SignInRefusal, SignInThrottled
 from outbound_contracts.identity import Device, UserAccount, UserDirectory, hash_password
 from outbound_contracts.session import issue_session_token
+from outbound_contracts.sign_in_throttle import SignInThrottle, ThrottlePolicy
+
+UNLIMITED = ThrottlePolicy(
+    max_failures_per_user=10**6, max_failures_per_address=10**6, window_s=1, lockout_s=1
+)
+
+
+def authenticator(
+    users: UserDirectory,
+    secret: str,
+    *,
+    policy: ThrottlePolicy = UNLIMITED,
+    on_refusal: Callable[[SignInRefusal], None] = lambda _: None,
+    **options: Any,
+) -> Authenticator:
+    return Authenticator(
+        users, secret, throttle=SignInThrottle(policy), on_refusal=on_refusal, **options
+    )
 
 
 class CountingDirectory(UserDirectory):
@@ -38,7 +60,7 @@ def basic(user: str, password: str) -> str:
 
 async def test_a_successful_basic_check_is_cached_and_a_failed_one_is_not() -> None:
     users = directory()
-    auth = Authenticator(users, "s", cache_size=8)
+    auth = authenticator(users, "s", cache_size=8)
     assert await auth.user_for(basic("agent1", "pw"), None) == "agent1"
     assert await auth.user_for(basic("agent1", "pw"), None) == "agent1"
     assert users.checks == 1
@@ -48,7 +70,7 @@ async def test_a_successful_basic_check_is_cached_and_a_failed_one_is_not() -> N
 
 
 async def test_the_session_cookie_names_an_enabled_user() -> None:
-    auth = Authenticator(directory(), "secret", cache_size=0, clock=lambda: 100.0)
+    auth = authenticator(directory(), "secret", cache_size=0, clock=lambda: 100.0)
     token = issue_session_token("agent1", "secret", now=100, ttl_seconds=60)
     assert await auth.user_for(None, token) == "agent1"
     assert (
@@ -60,3 +82,23 @@ async def test_the_session_cookie_names_an_enabled_user() -> None:
         is None
     )
     assert await auth.user_for(None, None) is None
+
+
+async def test_past_the_limit_a_guess_is_refused_without_hashing_and_a_success_resets() -> None:
+    users = directory()
+    refusals: list[SignInRefusal] = []
+    policy = ThrottlePolicy(
+        max_failures_per_user=3, max_failures_per_address=100, window_s=60, lockout_s=30
+    )
+    auth = authenticator(users, "s", cache_size=0, policy=policy, on_refusal=refusals.append)
+    for _ in range(3):
+        assert await auth.user_for(basic("agent1", "guess"), None, address="127.0.0.2") is None
+    for _ in range(100):
+        with pytest.raises(SignInThrottled) as throttled:
+            await auth.user_for(basic("agent1", "guess"), None, address="127.0.0.2")
+    assert users.checks == 3
+    assert 1 <= throttled.value.retry_after_s <= 30
+    assert refusals == ["failed"] * 3 + ["throttled"] * 100
+    # The session cookie is not a guess: a signed-in desktop keeps working meanwhile.
+    token = issue_session_token("agent1", "s", now=0, ttl_seconds=10**10)
+    assert await auth.user_for(None, token) == "agent1"

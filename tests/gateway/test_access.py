@@ -5,9 +5,9 @@ import asyncio
 import httpx
 
 from gateway.kafka import InMemoryPublisher
-from outbound_contracts.credentials import Authenticator
 from outbound_contracts.identity import UserDirectory
 from outbound_contracts.session import SESSION_COOKIE
+from tests.contracts.test_credentials import authenticator
 from tests.gateway.conftest import USERS_FILE, basic, running_gateway, settings, vector
 
 REJECT = vector("reject-record")["request"]
@@ -23,7 +23,7 @@ async def test_the_session_cookie_is_http_only_and_the_notifier_accepts_it(
     assert "SameSite=lax" in cookie
     assert "Path=/" in cookie
     # The notifier authenticates with the same Authenticator and the same shared secret.
-    notifier_side = Authenticator(UserDirectory.load(USERS_FILE), "test-secret", cache_size=0)
+    notifier_side = authenticator(UserDirectory.load(USERS_FILE), "test-secret", cache_size=0)
     token = response.cookies[SESSION_COOKIE]
     assert await notifier_side.user_for(None, token) == "agent1"
 
