@@ -31,15 +31,21 @@ def serve() -> int:
         print(f"gws-gateway: invalid settings:\n{error}", file=sys.stderr)
         return 2
     logs.configure(settings.log_level)
-    config = uvicorn.Config(
+    uvicorn.Server(server_config(settings)).run()
+    return 0
+
+
+def server_config(settings: GatewaySettings) -> uvicorn.Config:
+    certificate, key = settings.tls or (None, None)
+    return uvicorn.Config(
         create_app(settings),
         host=settings.host,
         port=settings.port,
+        ssl_certfile=certificate,
+        ssl_keyfile=key,
         log_config=None,  # keep our JSON lines; uvicorn's loggers propagate to the root
         access_log=False,  # one line per command is logged by the gateway itself
     )
-    uvicorn.Server(config).run()
-    return 0
 
 
 if __name__ == "__main__":

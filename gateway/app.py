@@ -26,6 +26,7 @@ from gateway.openapi import (
 )
 from gateway.routes import Intake, outbound_router
 from gateway.settings import GatewaySettings
+from outbound_contracts.http_security import SecurityHeaders
 from outbound_contracts.identity import UserDirectory
 from outbound_contracts.topics import TopicNames
 
@@ -65,6 +66,7 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
         redirect_slashes=False,
         responses=UNEXPECTED_FAILURE,
     )
+    app.add_middleware(SecurityHeaders, hsts=settings.tls is not None)
     declare_security_schemes(app)
     app.include_router(
         outbound_router(Intake(gatekeeper, metrics, max_body_bytes=settings.max_body_bytes))

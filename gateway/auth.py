@@ -36,6 +36,7 @@ class Gatekeeper:
         self._csrf_key = b"csrf\0" + settings.session_secret.encode()
         self._session_ttl = settings.session_ttl_seconds
         self._csrf_enabled = settings.csrf_enabled
+        self._cookies_secure = settings.cookies_secure
         self._sessions: dict[str, tuple[str, int]] = {}
 
     async def caller(self, request: Request) -> UserAccount:
@@ -96,7 +97,14 @@ class Gatekeeper:
                 now=time.time(),
                 ttl_seconds=self._session_ttl,
             )
-            response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", path="/")
+            response.set_cookie(
+                SESSION_COOKIE,
+                token,
+                httponly=True,
+                samesite="lax",
+                path="/",
+                secure=self._cookies_secure,
+            )
         if self._csrf_enabled and read_only:
             response.headers["X-CSRF-HEADER"] = CSRF_HEADER
             response.headers[CSRF_HEADER] = self.csrf_token(caller.user_name)

@@ -5,10 +5,11 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, FilePath
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from outbound_contracts.http_security import TlsSettings
 from outbound_contracts.sign_in_throttle import SignInThrottleSettings
 
 
-class GatewaySettings(BaseSettings, SignInThrottleSettings):
+class GatewaySettings(BaseSettings, SignInThrottleSettings, TlsSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", frozen=True, populate_by_name=True)
 
     host: str = "127.0.0.1"

@@ -4,6 +4,7 @@ import socket
 import sys
 
 import uvicorn
+from fastapi import FastAPI
 from pydantic import ValidationError
 
 from notifier import logs
@@ -36,15 +37,21 @@ def main() -> int:
         return 2
     logs.configure(settings.log_level)
     app = create_app(settings)
-    config = uvicorn.Config(
+    _Server(server_config(settings, app), app.state.notifier).run()
+    return 0
+
+
+def server_config(settings: NotifierSettings, app: FastAPI) -> uvicorn.Config:
+    certificate, key = settings.tls or (None, None)
+    return uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
+        ssl_certfile=certificate,
+        ssl_keyfile=key,
         log_config=None,  # keep our JSON lines; uvicorn's loggers propagate to the root
         timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_S,
     )
-    _Server(config, app.state.notifier).run()
-    return 0
 
 
 if __name__ == "__main__":

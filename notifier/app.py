@@ -24,6 +24,7 @@ from notifier.sessions import SessionRegistry
 from notifier.settings import NotifierSettings
 from notifier.transports import LongPolling, OriginGuard, WebSocketTransport
 from outbound_contracts.credentials import Authenticator
+from outbound_contracts.http_security import SecurityHeaders
 from outbound_contracts.identity import UserDirectory
 from outbound_contracts.sign_in_throttle import SignInThrottle
 
@@ -95,6 +96,7 @@ def create_app(settings: NotifierSettings) -> FastAPI:
                     await task
 
     app = FastAPI(title="GWS notifier", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.add_middleware(SecurityHeaders, hsts=settings.tls is not None)
     app.state.notifier = notifier
     if settings.allowed_origins:  # none: same-origin only, and no CORS work per request
         app.add_middleware(
@@ -110,6 +112,7 @@ def create_app(settings: NotifierSettings) -> FastAPI:
         guard,
         max_request_bytes=settings.max_request_bytes,
         cookie_path=settings.path,
+        cookies_secure=settings.cookies_secure,
     )
     # CometD clients append the meta channel's name to the URL (`.../handshake`, `.../connect`).
     for path in (settings.path, settings.path + "/{meta:path}"):

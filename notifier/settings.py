@@ -6,11 +6,12 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from notifier.origins import parse_origin
+from outbound_contracts.http_security import TlsSettings
 from outbound_contracts.sign_in_throttle import SignInThrottleSettings
 from outbound_contracts.topics import TopicNames
 
 
-class NotifierSettings(BaseSettings, SignInThrottleSettings):
+class NotifierSettings(BaseSettings, SignInThrottleSettings, TlsSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFIER_", frozen=True, populate_by_name=True)
 
     host: str = "127.0.0.1"

@@ -101,12 +101,19 @@ class OriginGuard:
 
 class LongPolling:
     def __init__(
-        self, bayeux: Bayeux, guard: OriginGuard, *, max_request_bytes: int, cookie_path: str
+        self,
+        bayeux: Bayeux,
+        guard: OriginGuard,
+        *,
+        max_request_bytes: int,
+        cookie_path: str,
+        cookies_secure: bool,
     ) -> None:
         self._bayeux = bayeux
         self._guard = guard
         self._max_request_bytes = max_request_bytes
         self._cookie_path = cookie_path
+        self._cookies_secure = cookies_secure
 
     async def handle(self, request: HttpRequest) -> Response:
         headers = request.headers
@@ -135,7 +142,11 @@ class LongPolling:
         response = Response(render(replies), media_type="application/json")
         if new_browser and context.browser_id is not None:
             response.set_cookie(
-                BROWSER_COOKIE, context.browser_id, path=self._cookie_path, httponly=True
+                BROWSER_COOKIE,
+                context.browser_id,
+                path=self._cookie_path,
+                httponly=True,
+                secure=self._cookies_secure,
             )
         return response
 

@@ -11,6 +11,7 @@ from devstack.kafka_dist import ensure_kafka_libs
 from devstack.topics import provision_topics
 from outbound_contracts.topics import TopicNames
 from tests.kafka import CACHE_DIR, kafka_broker
+from tests.tls import TlsFiles, make_tls_files
 
 TEST_PARTITIONS = 3
 
@@ -63,3 +64,8 @@ async def topics(kafka_bootstrap: str) -> AsyncIterator[TopicNames]:
     """A fresh, provisioned topic set per test, so tests never see each other's messages."""
     async with fresh_topics(kafka_bootstrap) as names:
         yield names
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    return make_tls_files(tmp_path_factory.mktemp("tls"))
