@@ -21,6 +21,7 @@ from gateway.settings import GatewaySettings
 from outbound_contracts.topics import TopicNames
 from tests.conftest import TEST_PARTITIONS
 from tests.kafka import REPO
+from tests.serving import serving
 
 USERS_FILE = REPO / "demo" / "users.json"
 VECTORS = REPO / "tests" / "vectors"
@@ -57,25 +58,9 @@ async def running_gateway(
 ) -> AsyncIterator[str]:
     """The gateway served by uvicorn on a free loopback port; yields its base URL."""
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(gateway_settings, publisher),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-        )
-    )
-    serving = asyncio.create_task(server.serve())
-    try:
-        async with asyncio.timeout(20):
-            while not server.started:
-                if serving.done():
-                    serving.result()
-                await asyncio.sleep(0.02)
+    app = create_app(gateway_settings, publisher)
+    async with serving(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await serving
 
 
 async def read_commands(

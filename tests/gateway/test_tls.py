@@ -9,7 +9,8 @@ from gateway.__main__ import server_config
 from outbound_contracts.session import SESSION_COOKIE
 from outbound_contracts.topics import TopicNames
 from tests.gateway.conftest import basic, kafka_settings
-from tests.tls import TlsFiles, serving
+from tests.serving import serving
+from tests.tls import TlsFiles
 
 pytestmark = pytest.mark.kafka
 

@@ -14,7 +14,8 @@ from notifier.settings import NotifierSettings
 from notifier.transports import BROWSER_COOKIE
 from outbound_contracts.topics import TopicNames
 from tests.notifier.conftest import SESSION_SECRET, basic
-from tests.tls import TlsFiles, serving
+from tests.serving import serving
+from tests.tls import TlsFiles
 
 pytestmark = pytest.mark.kafka
 
