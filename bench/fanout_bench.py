@@ -26,10 +26,11 @@ from bench.latency import Percentiles
 from bench.machine import FAYE_DIR, busy_cpu_seconds
 from bench.raw_http import HttpConnection
 from bench.report import BenchmarkResult, Row, Target, number
-from bench.stack import BenchCluster, ChildProcess
+from bench.stack import USERS_FILE, BenchCluster, ChildProcess
 from devstack.broker import free_port
 from outbound_contracts.codec import encode
 from outbound_contracts.events import UserEventRaised
+from outbound_contracts.identity import UserDirectory
 from outbound_contracts.session import SESSION_COOKIE, issue_session_token
 from outbound_contracts.topics import TopicNames, user_key
 
@@ -187,8 +188,14 @@ def _server_cpu(servers: list[tuple[ChildProcess, Endpoint]]) -> float:
 
 
 def notifier_endpoint(cluster: BenchCluster, port: int) -> Endpoint:
+    account = UserDirectory.load(USERS_FILE).get(USER_NAME)
+    assert account is not None, f"{USER_NAME} is not in {USERS_FILE}"
     token = issue_session_token(
-        USER_NAME, cluster.session_secret, now=time.time(), ttl_seconds=3600
+        USER_NAME,
+        cluster.session_secret,
+        now=time.time(),
+        ttl_seconds=3600,
+        password_version=account.password_version,
     )
     return Endpoint("127.0.0.1", port, PATH, {"Cookie": f"{SESSION_COOKIE}={token}"})
 

@@ -13,7 +13,12 @@ from gateway.settings import GatewaySettings
 from outbound_contracts import base64url
 from outbound_contracts.credentials import Authenticator, SignInThrottled
 from outbound_contracts.identity import OUTBOUND_FEATURE, UserAccount, UserDirectory
-from outbound_contracts.session import SESSION_COOKIE, issue_session_token, read_session_claims
+from outbound_contracts.session import (
+    SESSION_COOKIE,
+    SessionClaims,
+    issue_session_token,
+    read_session_claims,
+)
 from outbound_contracts.sign_in_throttle import SignInThrottle
 
 CSRF_HEADER = "X-CSRF-TOKEN"
@@ -37,7 +42,7 @@ class Gatekeeper:
         self._session_ttl = settings.session_ttl_seconds
         self._csrf_enabled = settings.csrf_enabled
         self._cookies_secure = settings.cookies_secure
-        self._sessions: dict[str, tuple[str, int]] = {}
+        self._sessions: dict[str, SessionClaims] = {}
 
     async def caller(self, request: Request) -> UserAccount:
         """The authenticated user, else 401/20 (unknown user and wrong password alike; with
@@ -49,29 +54,32 @@ class Gatekeeper:
                 user_name = await self._authenticator.user_for(authorization, None, address=address)
             except SignInThrottled as throttled:
                 raise sign_in_throttled(throttled.retry_after_s) from None
+            account = self._directory.get(user_name) if user_name is not None else None
         else:
-            user_name = self._session_user(request.cookies.get(SESSION_COOKIE))
-        account = self._directory.get(user_name) if user_name is not None else None
+            account = self._session_account(request.cookies.get(SESSION_COOKIE))
         if account is None or not account.enabled:
             raise access_denied()
         return account
 
-    def _session_user(self, token: str | None) -> str | None:
-        """The session cookie's user; a verified token is remembered until it expires, so a
-        busy desktop does not pay its HMAC and JSON on every request."""
+    def _session_account(self, token: str | None) -> UserAccount | None:
+        """The session cookie's user, if the token was issued for the user's current password;
+        a verified token is remembered until it expires, so a busy desktop does not pay its
+        HMAC and JSON on every request."""
         if not token:
             return None
         now = time.time()
-        known = self._sessions.get(token)
-        if known is not None and known[1] > now:
-            return known[0]
-        claims = read_session_claims(token, self._session_secret, now=now)
-        if claims is None:
+        claims = self._sessions.get(token)
+        if claims is None or claims.expires <= now:
+            claims = read_session_claims(token, self._session_secret, now=now)
+            if claims is None:
+                return None
+            self._sessions[token] = claims
+            if len(self._sessions) > _AUTH_CACHE_SIZE:
+                del self._sessions[next(iter(self._sessions))]
+        account = self._directory.get(claims.user_name)
+        if account is None or account.password_version != claims.password_version:
             return None
-        self._sessions[token] = claims
-        if len(self._sessions) > _AUTH_CACHE_SIZE:
-            del self._sessions[next(iter(self._sessions))]
-        return claims[0]
+        return account
 
     async def agent(self, request: Request) -> UserAccount:
         """The caller of an outbound operation: authenticated (401/20), with the outbound
@@ -96,6 +104,7 @@ class Gatekeeper:
                 self._session_secret,
                 now=time.time(),
                 ttl_seconds=self._session_ttl,
+                password_version=caller.password_version,
             )
             response.set_cookie(
                 SESSION_COOKIE,

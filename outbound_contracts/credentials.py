@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from outbound_contracts.identity import UserDirectory, parse_basic_authorization
-from outbound_contracts.session import read_session_token
+from outbound_contracts.session import read_session_claims
 from outbound_contracts.sign_in_throttle import SignInThrottle
 
 SignInRefusal = Literal["failed", "throttled"]
@@ -60,11 +60,13 @@ class Authenticator:
         client's, as the server sees it)."""
         if authorization:
             return await self._basic(authorization, address)
-        user_name = read_session_token(session_token, self._secret, now=self._clock())
-        if user_name is None:
+        claims = read_session_claims(session_token, self._secret, now=self._clock())
+        if claims is None:
             return None
-        account = self._directory.get(user_name)
-        return account.user_name if account is not None and account.enabled else None
+        account = self._directory.get(claims.user_name)
+        if account is None or not account.enabled:
+            return None
+        return account.user_name if account.password_version == claims.password_version else None
 
     async def _basic(self, authorization: str, address: str | None) -> str | None:
         key = hashlib.sha256(authorization.encode()).digest()

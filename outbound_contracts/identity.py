@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from outbound_contracts import base64url
+from outbound_contracts.session import password_version
 
 OUTBOUND_FEATURE = "api-voice-outbound"
 
@@ -43,6 +44,10 @@ class UserAccount(BaseModel):
     enabled: bool = True
     features: list[str] = Field(default_factory=list)
     devices: list[Device] = Field(default_factory=list)
+
+    @property
+    def password_version(self) -> str:
+        return password_version(self.password_hash)
 
     def has_feature(self, feature: str) -> bool:
         return feature in self.features

@@ -70,17 +70,21 @@ async def test_a_successful_basic_check_is_cached_and_a_failed_one_is_not() -> N
 
 
 async def test_the_session_cookie_names_an_enabled_user() -> None:
-    auth = authenticator(directory(), "secret", cache_size=0, clock=lambda: 100.0)
-    token = issue_session_token("agent1", "secret", now=100, ttl_seconds=60)
-    assert await auth.user_for(None, token) == "agent1"
-    assert (
-        await auth.user_for(None, issue_session_token("gone", "secret", now=100, ttl_seconds=60))
-        is None
-    )
-    assert (
-        await auth.user_for(None, issue_session_token("agent1", "secret", now=0, ttl_seconds=60))
-        is None
-    )
+    users = directory()
+    auth = authenticator(users, "secret", cache_size=0, clock=lambda: 100.0)
+
+    def token(user_name: str, *, now: float = 100, version: str | None = None) -> str:
+        account = users.get(user_name)
+        assert account is not None
+        current = account.password_version if version is None else version
+        return issue_session_token(
+            user_name, "secret", now=now, ttl_seconds=60, password_version=current
+        )
+
+    assert await auth.user_for(None, token("agent1")) == "agent1"
+    assert await auth.user_for(None, token("gone")) is None  # disabled
+    assert await auth.user_for(None, token("agent1", now=0)) is None  # expired
+    assert await auth.user_for(None, token("agent1", version="before")) is None  # new password
     assert await auth.user_for(None, None) is None
 
 
@@ -100,5 +104,9 @@ async def test_past_the_limit_a_guess_is_refused_without_hashing_and_a_success_r
     assert 1 <= throttled.value.retry_after_s <= 30
     assert refusals == ["failed"] * 3 + ["throttled"] * 100
     # The session cookie is not a guess: a signed-in desktop keeps working meanwhile.
-    token = issue_session_token("agent1", "s", now=0, ttl_seconds=10**10)
+    account = users.get("agent1")
+    assert account is not None
+    token = issue_session_token(
+        "agent1", "s", now=0, ttl_seconds=10**10, password_version=account.password_version
+    )
     assert await auth.user_for(None, token) == "agent1"

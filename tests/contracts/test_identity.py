@@ -1,4 +1,6 @@
 import base64
+import hashlib
+import hmac
 import json
 
 from outbound_contracts import base64url
@@ -10,7 +12,7 @@ from outbound_contracts.identity import (
     parse_basic_authorization,
     verify_password,
 )
-from outbound_contracts.session import issue_session_token, read_session_token
+from outbound_contracts.session import issue_session_token, password_version, read_session_claims
 
 
 def account(name: str, password: str, *, enabled: bool = True) -> UserAccount:
@@ -71,17 +73,27 @@ def test_the_demo_users_file_loads() -> None:
     assert not agent3.has_feature("api-voice-outbound")
 
 
-def test_a_session_token_names_its_user_until_it_expires() -> None:
-    token = issue_session_token("agent1", "s3cret", now=1000, ttl_seconds=60)
-    assert read_session_token(token, "s3cret", now=1059) == "agent1"
-    assert read_session_token(token, "s3cret", now=1060) is None
+def test_a_session_token_names_its_user_and_password_version_until_it_expires() -> None:
+    token = issue_session_token("agent1", "s3cret", now=1000, ttl_seconds=60, password_version="v1")
+    assert read_session_claims(token, "s3cret", now=1059) == ("agent1", 1060, "v1")
+    assert read_session_claims(token, "s3cret", now=1060) is None
 
 
 def test_a_session_token_from_another_secret_or_tampered_is_refused() -> None:
-    token = issue_session_token("agent1", "s3cret", now=1000, ttl_seconds=60)
-    assert read_session_token(token, "other", now=1001) is None
+    token = issue_session_token("agent1", "s3cret", now=1000, ttl_seconds=60, password_version="v")
+    assert read_session_claims(token, "other", now=1001) is None
     _, signature = token.split(".")
-    forged = base64url.encode(json.dumps({"u": "agent2", "exp": 2000}).encode())
-    assert read_session_token(f"{forged}.{signature}", "s3cret", now=1001) is None
-    assert read_session_token("junk", "s3cret", now=1001) is None
-    assert read_session_token(None, "s3cret", now=1001) is None
+    forged = base64url.encode(json.dumps({"u": "agent2", "exp": 2000, "pv": "v"}).encode())
+    assert read_session_claims(f"{forged}.{signature}", "s3cret", now=1001) is None
+    assert read_session_claims("junk", "s3cret", now=1001) is None
+    assert read_session_claims(None, "s3cret", now=1001) is None
+
+
+def test_a_token_issued_before_password_versions_is_refused() -> None:
+    payload = base64url.encode(json.dumps({"u": "agent1", "exp": 2000}).encode())
+    digest = hmac.new(b"s3cret", payload.encode(), hashlib.sha256).digest()
+    assert read_session_claims(f"{payload}.{base64url.encode(digest)}", "s3cret", now=1001) is None
+
+
+def test_a_new_password_changes_the_version() -> None:
+    assert password_version(hash_password("same")) != password_version(hash_password("same"))

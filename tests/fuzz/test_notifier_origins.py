@@ -16,8 +16,8 @@ import websockets
 from websockets.exceptions import InvalidStatus
 from websockets.typing import Origin
 
-from outbound_contracts.session import SESSION_COOKIE, issue_session_token
-from tests.notifier.conftest import SESSION_SECRET, EventWriter, RunningNotifier, StartNotifier
+from outbound_contracts.session import SESSION_COOKIE
+from tests.notifier.conftest import EventWriter, RunningNotifier, StartNotifier, session_token
 from tests.notifier.vectors import outcome_for
 
 pytestmark = pytest.mark.kafka
@@ -33,9 +33,8 @@ async def notifier(start_notifier: StartNotifier) -> RunningNotifier:
     return await start_notifier(allowed_origins=[DESKTOP])
 
 
-def agent_cookie() -> str:
-    token = issue_session_token("agent1", SESSION_SECRET, now=time.time(), ttl_seconds=600)
-    return f"{SESSION_COOKIE}={token}"
+def agent_cookie(notifier: RunningNotifier) -> str:
+    return f"{SESSION_COOKIE}={session_token(notifier.settings.users_file, 'agent1')}"
 
 
 def own_origin(notifier: RunningNotifier) -> str:
@@ -65,7 +64,7 @@ def open_websocket(notifier: RunningNotifier, origin: str | None) -> websockets.
     return websockets.connect(
         notifier.url.replace("http://", "ws://"),
         origin=Origin(origin) if origin else None,
-        additional_headers={"Cookie": agent_cookie()},
+        additional_headers={"Cookie": agent_cookie(notifier)},
     )
 
 
@@ -109,7 +108,7 @@ async def subscribed_websocket(
 async def long_polling_post(
     http: httpx.AsyncClient, notifier: RunningNotifier, origin: str | None, batch: list[Message]
 ) -> httpx.Response:
-    headers = {"Cookie": agent_cookie(), "Content-Type": "application/json"}
+    headers = {"Cookie": agent_cookie(notifier), "Content-Type": "application/json"}
     if origin:
         headers["Origin"] = origin
     return await http.post(notifier.url, content=json.dumps(batch), headers=headers)

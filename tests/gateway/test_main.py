@@ -14,9 +14,18 @@ import pytest
 
 from devstack.broker import free_port
 from gateway.__main__ import main
+from gateway.kafka import InMemoryPublisher
 from outbound_contracts.identity import UserDirectory
+from outbound_contracts.session import SESSION_COOKIE
 from outbound_contracts.topics import TopicNames
-from tests.gateway.conftest import USERS_FILE, basic, read_commands, vector
+from tests.gateway.conftest import (
+    USERS_FILE,
+    basic,
+    read_commands,
+    running_gateway,
+    settings,
+    vector,
+)
 from tests.kafka import REPO
 
 
@@ -160,3 +169,28 @@ async def test_the_process_serves_logs_as_json_and_stops(
     assert (accepted_line["user"], accepted_line["operation"]) == ("agent1", "RejectRecord")
     assert "password" not in json.dumps(lines).lower()
     assert "GWS_SESSION=" not in json.dumps(lines)
+
+
+async def test_a_password_changed_with_add_user_ends_the_users_sessions(tmp_path: Path) -> None:
+    users_file = tmp_path / "users.json"
+    users_file.write_bytes(USERS_FILE.read_bytes())
+    async with (
+        running_gateway(settings(users_file=users_file), InMemoryPublisher()) as before,
+        httpx.AsyncClient(base_url=before) as desktop,
+    ):
+        assert (await desktop.get("/api/v2/me", headers=basic("agent1"))).status_code == 200
+        cookie = desktop.cookies[SESSION_COOKIE]
+        assert (await desktop.get("/api/v2/me")).status_code == 200
+    done = add_user(users_file, "agent1", "--password-stdin", password="a new one")
+    assert done.returncode == 0, done.stderr
+    # The gateways read the users file at start: restarted, they refuse the old cookie.
+    async with (
+        running_gateway(settings(users_file=users_file), InMemoryPublisher()) as after,
+        httpx.AsyncClient(base_url=after) as desktop,
+    ):
+        desktop.cookies.set(SESSION_COOKIE, cookie)
+        refused = await desktop.get("/api/v2/me")
+        desktop.cookies.clear()
+        signed_in = await desktop.get("/api/v2/me", headers=basic("agent1", "a new one"))
+    assert (refused.status_code, refused.json()["statusCode"]) == (401, 20)
+    assert signed_in.status_code == 200

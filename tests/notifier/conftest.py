@@ -11,6 +11,7 @@
 import asyncio
 import base64
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,8 @@ from notifier.app import Notifier, create_app
 from notifier.settings import NotifierSettings
 from outbound_contracts.codec import encode
 from outbound_contracts.events import CommandFailed, RecordsImported, UserEventRaised
-from outbound_contracts.identity import hash_password
+from outbound_contracts.identity import UserDirectory, hash_password
+from outbound_contracts.session import issue_session_token
 from outbound_contracts.topics import TopicNames, user_key
 
 SESSION_SECRET = "notifier-tests-secret"
@@ -35,6 +37,19 @@ DEVICES = {
     "agent2": "57fc644b-c3b8-4ce8-ad82-d7e15c5f0b33",
 }
 _STARTUP_S = 30
+
+
+def session_token(users_file: Path, user_name: str) -> str:
+    """A `GWS_SESSION` token of `user_name`, as the gateway issues it at sign-in."""
+    account = UserDirectory.load(users_file).get(user_name)
+    assert account is not None, user_name
+    return issue_session_token(
+        user_name,
+        SESSION_SECRET,
+        now=time.time(),
+        ttl_seconds=600,
+        password_version=account.password_version,
+    )
 
 
 def basic(user_name: str) -> str:

@@ -2,11 +2,12 @@
 `cometd-nodejs-client` adapter) in Node, over both transports, against the real broker."""
 
 import time
+from pathlib import Path
 
 import pytest
 
-from outbound_contracts.session import SESSION_COOKIE, issue_session_token
-from tests.notifier.conftest import SESSION_SECRET, EventWriter, RunningNotifier, basic
+from outbound_contracts.session import SESSION_COOKIE
+from tests.notifier.conftest import EventWriter, RunningNotifier, basic, session_token
 from tests.notifier.js import js_client
 from tests.notifier.vectors import (
     assert_connect_reply_matches,
@@ -44,9 +45,9 @@ async def test_js_client_receives_an_outcome_as_the_vector_documents(
 
 
 async def test_outcomes_reach_every_session_of_their_user_and_nobody_else(
-    running_notifier: RunningNotifier, events: EventWriter
+    running_notifier: RunningNotifier, events: EventWriter, notifier_users: Path
 ) -> None:
-    cookie = issue_session_token("agent1", SESSION_SECRET, now=time.time(), ttl_seconds=600)
+    cookie = session_token(notifier_users, "agent1")
     url = running_notifier.url
     async with (
         js_client(

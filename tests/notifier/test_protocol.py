@@ -57,7 +57,9 @@ async def assert_healthy(raw: RawBayeux) -> None:
         {"Cookie": f"{SESSION_COOKIE}=forged.token"},
         {
             "Cookie": f"{SESSION_COOKIE}="
-            + issue_session_token("agent1", "other", now=0, ttl_seconds=10**10)
+            + issue_session_token(
+                "agent1", "other", now=0, ttl_seconds=10**10, password_version="any"
+            )
         },
     ],
     ids=["none", "malformed-basic", "wrong-password", "forged-cookie", "foreign-secret"],
