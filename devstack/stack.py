@@ -2,6 +2,7 @@
 
 import asyncio
 import importlib.util
+import json
 import os
 import secrets
 import shutil
@@ -22,6 +23,7 @@ from devstack.topics import provision_topics
 from outbound_contracts.topics import TopicNames
 
 _SERVICE_START_TIMEOUT = 60.0
+NOTIFICATIONS = "/api/v2/notifications"
 
 
 @dataclass
@@ -130,18 +132,28 @@ def _services(settings: DevstackSettings, bootstrap: str) -> list[Service]:
         "GWS_USERS_FILE": str(settings.users_file.resolve()),
     }
     gateway_port, notifier_port = settings.gateway_port, settings.notifier_port
+    # The desktop page on the gateway's port calls the notifier on its own: another origin.
+    desktop_origins = [f"http://{host}:{gateway_port}" for host in ("127.0.0.1", "localhost")]
     return [
         Service("ocs_worker", "ocs_worker", common),
         Service(
             "notifier",
             "notifier",
-            {**common, "NOTIFIER_PORT": str(notifier_port)},
+            {
+                **common,
+                "NOTIFIER_PORT": str(notifier_port),
+                "NOTIFIER_ALLOWED_ORIGINS": json.dumps(desktop_origins),
+            },
             f"http://127.0.0.1:{notifier_port}/healthz",
         ),
         Service(
             "gateway",
             "gateway",
-            {**common, "GATEWAY_PORT": str(gateway_port)},
+            {
+                **common,
+                "GATEWAY_PORT": str(gateway_port),
+                "GATEWAY_DESKTOP_COMETD_URL": f"http://{{host}}:{notifier_port}{NOTIFICATIONS}",
+            },
             f"http://127.0.0.1:{gateway_port}/healthz",
         ),
     ]

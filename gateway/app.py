@@ -11,6 +11,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException
 
 from gateway.auth import Gatekeeper
+from gateway.browsers import serve_browsers
+from gateway.desktop import serve_desktop
 from gateway.errors import GwsError
 from gateway.kafka import CommandPublisher, KafkaCommandPublisher
 from gateway.metrics import GatewayMetrics
@@ -66,6 +68,7 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
         responses=UNEXPECTED_FAILURE,
     )
     declare_security_schemes(app)
+    serve_browsers(app, settings.allowed_origins)
     app.include_router(
         outbound_router(Intake(gatekeeper, metrics, max_body_bytes=settings.max_body_bytes))
     )
@@ -151,4 +154,5 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
         gatekeeper.admit(request, response, caller, read_only=True)
         return response
 
+    serve_desktop(app, settings.desktop_cometd_url)
     return app

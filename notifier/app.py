@@ -19,12 +19,12 @@ from notifier.bayeux import Advice, Bayeux
 from notifier.delivery import Delivery
 from notifier.kafka import EventConsumer
 from notifier.metrics import NotifierMetrics
-from notifier.origins import OriginPolicy
 from notifier.sessions import SessionRegistry
 from notifier.settings import NotifierSettings
 from notifier.transports import LongPolling, OriginGuard, WebSocketTransport
 from outbound_contracts.credentials import Authenticator
 from outbound_contracts.identity import UserDirectory
+from outbound_contracts.origins import OriginPolicy
 
 log = logging.getLogger(__name__)
 
