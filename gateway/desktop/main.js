@@ -89,7 +89,7 @@ for (const button of document.querySelectorAll("button[data-op]")) {
 $("#add-record").addEventListener("submit", (event) => event.preventDefault());
 
 async function send(operation) {
-    const referenceId = `${userName}-${Date.now()}-${++serial}`;
+    const referenceId = `${userName}-${Date.now().toString(36)}-${++serial}`;
     let path, body;
     try {
         [path, body] = request(operation, referenceId);

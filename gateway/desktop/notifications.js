@@ -3,10 +3,15 @@
 // goes with every long-polling request and with the websocket upgrade alike (a browser cannot
 // put Authorization on an upgrade). The client tries websocket first and falls back to
 // long-polling; after a notifier restart or a laptop sleep it re-handshakes by itself, and
-// the handshake callback subscribes again each time.
+// the handshake callback subscribes again each time. One gap is filled here: a cross-origin
+// long-polling request that fails at the network level (the notifier is down) makes the
+// client drop that transport, and once no transport is left it stops for good. A handshake
+// from us resets its transports, so a client found disconnected after a failed handshake is
+// started again (unless the notifier refused the agent).
 import {CometD} from "./vendor/cometd/cometd.js";
 
 export const CHANNELS = ["/v2/me/outbound", "/me/internal"];
+const MAX_BACKOFF_MS = 5000;
 
 export class Notifications {
     /**
@@ -32,26 +37,39 @@ export class Notifications {
 
     start() {
         const cometd = this.cometd;
+        this.stopped = false;
         // Retry at least every 5 s (the client's default grows to 60 s): after a restart or a
         // laptop's sleep the agent is back within seconds.
-        cometd.configure({url: this.url, logLevel: "warn", maxBackoff: 5000});
+        cometd.configure({url: this.url, logLevel: "warn", maxBackoff: MAX_BACKOFF_MS});
         cometd.addListener("/meta/connect", (reply) => this.#connection(reply));
         cometd.addListener("/meta/unsuccessful", (reply) => {
             this.on.state("retrying", reply);
         });
-        cometd.handshake((reply) => {
-            if (!reply.successful) {
-                this.on.state(reply.advice?.reconnect === "none" ? "refused" : "retrying", reply);
-                return;
-            }
-            cometd.batch(() => {
-                for (const channel of CHANNELS) cometd.subscribe(channel, this.on.message);
-            });
-            this.on.state("connected", reply, cometd.getTransport()?.type);
+        cometd.handshake((reply) => this.#handshaken(reply));
+    }
+
+    #handshaken(reply) {
+        const cometd = this.cometd;
+        if (!reply.successful) {
+            const refused = reply.advice?.reconnect === "none" && reply.error;
+            this.on.state(refused ? "refused" : "retrying", reply);
+            if (!refused) setTimeout(() => this.#restartIfGivenUp(), MAX_BACKOFF_MS);
+            return;
+        }
+        cometd.batch(() => {
+            for (const channel of CHANNELS) cometd.subscribe(channel, this.on.message);
         });
+        this.on.state("connected", reply, cometd.getTransport()?.type);
+    }
+
+    #restartIfGivenUp() {
+        if (!this.stopped && this.cometd.isDisconnected()) {
+            this.cometd.handshake((reply) => this.#handshaken(reply));
+        }
     }
 
     stop() {
+        this.stopped = true;
         this.cometd.disconnect();
         this.on.state("offline");
     }

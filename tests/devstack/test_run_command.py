@@ -5,6 +5,7 @@ import re
 import signal
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.kafka
 def test_run_starts_the_stack_and_ctrl_c_stops_every_process(tmp_path: Path) -> None:
     state = tmp_path / "state"
     state.mkdir()
+    gateway_port = free_port()
     (state / "left-over").write_text("from an earlier run")
     env = {
         **{k: v for k, v in os.environ.items() if k != "KAFKA_BOOTSTRAP_SERVERS"},
@@ -26,7 +28,7 @@ def test_run_starts_the_stack_and_ctrl_c_stops_every_process(tmp_path: Path) -> 
         "DEVSTACK_STATE_DIR": str(state),
         "DEVSTACK_BROKER_PORT": str(free_port()),
         "DEVSTACK_CONTROLLER_PORT": str(free_port()),
-        "DEVSTACK_GATEWAY_PORT": str(free_port()),
+        "DEVSTACK_GATEWAY_PORT": str(gateway_port),
         "DEVSTACK_NOTIFIER_PORT": str(free_port()),
         "DEVSTACK_BROKER_HEAP": "512m",
     }
@@ -43,16 +45,18 @@ def test_run_starts_the_stack_and_ctrl_c_stops_every_process(tmp_path: Path) -> 
         try:
             for line in stack.stdout:
                 output.append(line)
-                if line.startswith("ready in"):
+                if line.startswith("Ctrl-C stops everything"):  # the banner's last line
                     break
             transcript = "".join(output)
-            assert output[-1:] != [], transcript
-            assert output[-1].startswith("ready in"), transcript
+            assert any(line.startswith("ready in") for line in output), transcript
             assert "broker ready at 127.0.0.1:" in transcript, transcript
             assert "topics ready: ocs.commands" in transcript
             assert not (state / "left-over").exists(), "--reset keeps old state"
             children = [int(pid) for pid in re.findall(r"\(pid (\d+)\)", transcript)]
             [jvm] = pids_mentioning(str(state))
+            desktop = f"http://127.0.0.1:{gateway_port}/desktop/"
+            with urllib.request.urlopen(desktop, timeout=10) as page:
+                assert b"Outbound agent desktop" in page.read()
 
             stack.send_signal(signal.SIGINT)
             rest, _ = stack.communicate(timeout=60)
@@ -60,5 +64,6 @@ def test_run_starts_the_stack_and_ctrl_c_stops_every_process(tmp_path: Path) -> 
             stack.kill()
     assert stack.returncode == 0, rest
     assert "stopped: no process of this stack is left running" in rest
+    assert f"agent desktop      : {desktop}" in transcript
     for pid in [jvm, *children]:
         assert not is_alive(pid), f"process {pid} outlived Ctrl-C"
