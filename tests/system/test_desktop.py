@@ -8,6 +8,7 @@ contexts (separate cookie jars, as separate browsers)."""
 import asyncio
 import re
 import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -15,9 +16,10 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, ConsoleMessage, expect
+from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 
 from devstack.broker import free_port
+from outbound_contracts.session import SESSION_COOKIE, issue_session_token
 from tests.conftest import fresh_topics
 from tests.kafka import REPO
 from tests.system.browser import OUTCOME_WITHIN_MS, Desk, chromium
@@ -266,21 +268,50 @@ async def test_a_page_on_another_origin_calls_both_services_when_allowed(
     assert refused["handshake"][0] == "blocked", refused
 
 
-async def test_a_bad_password_is_shown_in_words_without_a_login_dialog(
-    browser: Browser, desk_system: System
-) -> None:
-    context, desk = await open_desk(browser, desk_system)
+def watch_challenges(page: Page) -> list[str]:
+    """The `WWW-Authenticate` headers the page receives from now on (each would open the
+    browser's own login dialog)."""
     challenges: list[str] = []
-    desk.page.on(
+    page.on(
         "response",
         lambda response: challenges.extend(
             value for name, value in response.headers.items() if name == "www-authenticate"
         ),
     )
+    return challenges
+
+
+async def test_a_bad_password_is_shown_in_words_without_a_login_dialog(
+    browser: Browser, desk_system: System
+) -> None:
+    context, desk = await open_desk(browser, desk_system)
+    challenges = watch_challenges(desk.page)
     await desk.sign_in("agent1", "not-the-password")
     await expect(desk.page.get_by_role("alert")).to_contain_text("wrong user name or password")
     await expect(desk.page.locator("#desk")).to_be_hidden()
     assert challenges == []  # a challenge would open the browser's own dialog
+    await context.close()
+
+
+async def test_an_expired_session_returns_to_the_sign_in_without_a_login_dialog(
+    browser: Browser, desk_system: System
+) -> None:
+    context, desk = await open_desk(browser, desk_system)
+    await desk.sign_in("agent1")
+    await desk.connected("websocket")
+    secret = desk_system.gateway.env["GWS_SESSION_SECRET"]
+    expired = issue_session_token("agent1", secret, now=time.time() - 7200, ttl_seconds=3600)
+    await context.clear_cookies()
+    await context.add_cookies(
+        [{"name": SESSION_COOKIE, "value": expired, "url": desk_system.gateway_url}]
+    )
+    challenges = watch_challenges(desk.page)
+    await desk.page.get_by_role("button", name="Start preview session").click()
+    await expect(desk.page.get_by_role("alert")).to_have_text(
+        "Your session has expired. Sign in again."
+    )
+    await expect(desk.page.get_by_label("Password", exact=True)).to_be_focused()
+    assert challenges == []
     await context.close()
 
 
