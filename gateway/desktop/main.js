@@ -94,7 +94,9 @@ async function send(operation) {
     try {
         [path, body] = request(operation, referenceId);
     } catch (missing) {
-        addRequest(referenceId, operation).gateway.textContent = missing.message;
+        const row = addRequest(referenceId, operation);
+        row.gateway.textContent = missing.message;
+        row.outcome.textContent = "Not sent";
         return;
     }
     const row = addRequest(referenceId, operation);
