@@ -153,6 +153,13 @@ async def test_the_preview_loop_through_the_page(browser: Browser, desk_system: 
         SCREENSHOT.write_bytes(taken)
 
     await desk.done("End session", "Preview session ended")
+    # Every field has a label (what a screen reader says, what get_by_label finds).
+    unlabelled = await page.evaluate(
+        """[...document.querySelectorAll("input, select")]
+            .filter((field) => field.labels.length === 0 && !field.getAttribute("aria-label"))
+            .map((field) => field.id)"""
+    )
+    assert unlabelled == []
     # Readable on a phone: nothing wider than the screen.
     await page.set_viewport_size({"width": 390, "height": 844})
     assert await page.evaluate("document.documentElement.scrollWidth") <= 390
