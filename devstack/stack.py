@@ -2,6 +2,7 @@
 
 import asyncio
 import importlib.util
+import json
 import os
 import secrets
 import shutil
@@ -12,9 +13,11 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 
 from devstack.broker import LocalBroker
+from devstack.console import follow, is_terminal
 from devstack.kafka_dist import ensure_kafka_libs
 from devstack.processes import spawn, terminate
 from devstack.settings import DevstackSettings
@@ -22,6 +25,7 @@ from devstack.topics import provision_topics
 from outbound_contracts.topics import TopicNames
 
 _SERVICE_START_TIMEOUT = 60.0
+NOTIFICATIONS = "/api/v2/notifications"
 
 
 @dataclass
@@ -58,10 +62,11 @@ def run_stack(settings: DevstackSettings, *, reset: bool) -> int:
             print(f"using the broker at {bootstrap} (KAFKA_BOOTSTRAP_SERVERS)")
         _provision(settings, bootstrap)
         services = [s for s in _services(settings, bootstrap) if s.exists()]
+        logs = _log_folder(settings) if is_terminal() else None
         for service in services:
-            _start_service(service)
+            _start_service(service, logs)
         _load_demo_data(settings, bootstrap)
-        _print_banner(settings, services, time.monotonic() - started)
+        _print_banner(settings, services, time.monotonic() - started, logs)
         _watch(services)
     except _StopRequested:
         print("\nstopping…")
@@ -130,25 +135,51 @@ def _services(settings: DevstackSettings, bootstrap: str) -> list[Service]:
         "GWS_USERS_FILE": str(settings.users_file.resolve()),
     }
     gateway_port, notifier_port = settings.gateway_port, settings.notifier_port
+    # The desktop page on the gateway's port calls the notifier on its own: another origin.
+    desktop_origins = [f"http://{host}:{gateway_port}" for host in ("127.0.0.1", "localhost")]
     return [
         Service("ocs_worker", "ocs_worker", common),
         Service(
             "notifier",
             "notifier",
-            {**common, "NOTIFIER_PORT": str(notifier_port)},
+            {
+                **common,
+                "NOTIFIER_PORT": str(notifier_port),
+                "NOTIFIER_ALLOWED_ORIGINS": json.dumps(desktop_origins),
+            },
             f"http://127.0.0.1:{notifier_port}/healthz",
         ),
         Service(
             "gateway",
             "gateway",
-            {**common, "GATEWAY_PORT": str(gateway_port)},
+            {
+                **common,
+                "GATEWAY_PORT": str(gateway_port),
+                "GATEWAY_DESKTOP_COMETD_URL": f"http://{{host}}:{notifier_port}{NOTIFICATIONS}",
+            },
             f"http://127.0.0.1:{gateway_port}/healthz",
         ),
     ]
 
 
-def _start_service(service: Service) -> None:
-    process = service.process = spawn([sys.executable, "-m", service.module], env=service.env)
+def _log_folder(settings: DevstackSettings) -> Path:
+    folder = settings.state_dir / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _start_service(service: Service, logs: Path | None) -> None:
+    """Started and healthy; with `logs`, its output goes there and its summary to the terminal,
+    else the service writes to our stdout itself."""
+    command = [sys.executable, "-m", service.module]
+    if logs is None:
+        process = service.process = spawn(command, env=service.env)
+    else:
+        process = service.process = spawn(
+            command, env=service.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        assert process.stdout is not None
+        follow(service.name, process.stdout, logs / f"{service.name}.log")
     deadline = time.monotonic() + _SERVICE_START_TIMEOUT
     while service.health_url is not None and not _healthy(service.health_url):
         if process.poll() is not None or time.monotonic() > deadline:
@@ -193,19 +224,24 @@ def _watch(services: list[Service]) -> None:
         time.sleep(0.5)
 
 
-def _print_banner(settings: DevstackSettings, services: list[Service], elapsed: float) -> None:
+def _print_banner(
+    settings: DevstackSettings, services: list[Service], elapsed: float, logs: Path | None
+) -> None:
     running = ", ".join(service.name for service in services) or "no services yet"
     gateway = f"http://127.0.0.1:{settings.gateway_port}"
+    log_files = f"{logs}/{{{','.join(s.name for s in services)}}}.log" if logs else "stdout"
     print(
         f"""
 ready in {elapsed:.1f} s ({running}).
-  desktop / HTTP API : {gateway}/api/v2/me/outbound-records/{{recordHandle}}  (docs: {gateway}/docs)
+  agent desktop      : {gateway}/desktop/  (sign in as agent1 / password)
+  HTTP API           : {gateway}/api/v2/me/outbound-records/{{recordHandle}}  (docs: {gateway}/docs)
   CometD             : http://127.0.0.1:{settings.notifier_port}/api/v2/notifications
   demo logins        : agent1 / password, agent2 / password (agent3 lacks api-voice-outbound)
   try it             : curl -u agent1:password -H 'Content-Type: application/json' \\
                          {gateway}/api/v2/me/outbound-records/9 -d '{{"operationName": \
 "RejectRecord", "devicePath": "/devices/2b00393c-9ad3-418f-8b3d-a06cbe8af395", "callingList": \
 "CallingList1", "applicationId": 134, "campaignName": "Campaign1", "referenceId": "123456789"}}'
+  full JSON logs     : {log_files}
 Ctrl-C stops everything.""",
         flush=True,
     )

@@ -11,6 +11,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException
 
 from gateway.auth import Gatekeeper
+from gateway.browsers import serve_browsers
+from gateway.desktop import serve_desktop
 from gateway.errors import GwsError
 from gateway.kafka import CommandPublisher, KafkaCommandPublisher
 from gateway.metrics import GatewayMetrics
@@ -66,8 +68,10 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
         redirect_slashes=False,
         responses=UNEXPECTED_FAILURE,
     )
-    app.add_middleware(SecurityHeaders, hsts=settings.tls is not None)
     declare_security_schemes(app)
+    serve_browsers(app, settings.allowed_origins)
+    # Added last, so it is outermost: every reply carries the headers, refusals included.
+    app.add_middleware(SecurityHeaders, hsts=settings.tls is not None)
     app.include_router(
         outbound_router(Intake(gatekeeper, metrics, max_body_bytes=settings.max_body_bytes))
     )
@@ -153,4 +157,5 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
         gatekeeper.admit(request, response, caller, read_only=True)
         return response
 
+    serve_desktop(app, settings.desktop_cometd_url)
     return app

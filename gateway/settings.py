@@ -2,10 +2,11 @@
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, FilePath
+from pydantic import AliasChoices, Field, FilePath, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from outbound_contracts.http_security import TlsSettings
+from outbound_contracts.origins import check_allowed_origins
 from outbound_contracts.sign_in_throttle import SignInThrottleSettings
 
 
@@ -18,6 +19,17 @@ class GatewaySettings(BaseSettings, SignInThrottleSettings, TlsSettings):
     max_body_bytes: int = Field(default=65536, gt=0)
     session_ttl_seconds: int = Field(default=8 * 3600, gt=0)
     csrf_enabled: bool = False
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser origins besides the gateway's own allowed to call the API "
+        "(CORS with credentials, and the Origin check that refuses other pages)",
+    )
+    desktop_cometd_url: str = Field(
+        default="/api/v2/notifications",
+        min_length=1,
+        description="Where the demo desktop at /desktop/ finds the notifier: relative to the "
+        "page, or absolute; `{host}` stands for the page's own host name",
+    )
     log_level: str = Field(
         default="INFO",
         pattern="(?i)^(debug|info|warning|error|critical)$",
@@ -38,3 +50,8 @@ class GatewaySettings(BaseSettings, SignInThrottleSettings, TlsSettings):
         min_length=1,
         validation_alias=AliasChoices("GATEWAY_GWS_SESSION_SECRET", "GWS_SESSION_SECRET"),
     )
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins_are_origins(cls, origins: list[str]) -> list[str]:
+        return check_allowed_origins(origins)

@@ -19,13 +19,13 @@ from notifier.bayeux import Advice, Bayeux
 from notifier.delivery import Delivery
 from notifier.kafka import EventConsumer
 from notifier.metrics import NotifierMetrics
-from notifier.origins import OriginPolicy
 from notifier.sessions import SessionRegistry
 from notifier.settings import NotifierSettings
 from notifier.transports import LongPolling, OriginGuard, WebSocketTransport
 from outbound_contracts.credentials import Authenticator
 from outbound_contracts.http_security import SecurityHeaders
 from outbound_contracts.identity import UserDirectory
+from outbound_contracts.origins import OriginPolicy
 from outbound_contracts.sign_in_throttle import SignInThrottle
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,6 @@ def create_app(settings: NotifierSettings) -> FastAPI:
                     await task
 
     app = FastAPI(title="GWS notifier", lifespan=lifespan, docs_url=None, redoc_url=None)
-    app.add_middleware(SecurityHeaders, hsts=settings.tls is not None)
     app.state.notifier = notifier
     if settings.allowed_origins:  # none: same-origin only, and no CORS work per request
         app.add_middleware(
@@ -106,6 +105,8 @@ def create_app(settings: NotifierSettings) -> FastAPI:
             allow_methods=["POST", "GET", "OPTIONS"],
             allow_headers=["Content-Type", "Authorization", "X-Requested-With"],
         )
+    # Added last, so it is outermost: every reply carries the headers, preflights included.
+    app.add_middleware(SecurityHeaders, hsts=settings.tls is not None)
     guard = OriginGuard(OriginPolicy(settings.allowed_origins), notifier.metrics)
     long_polling = LongPolling(
         notifier.bayeux,

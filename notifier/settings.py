@@ -5,8 +5,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from notifier.origins import parse_origin
 from outbound_contracts.http_security import TlsSettings
+from outbound_contracts.origins import check_allowed_origins
 from outbound_contracts.sign_in_throttle import SignInThrottleSettings
 from outbound_contracts.topics import TopicNames
 
@@ -66,10 +66,7 @@ class NotifierSettings(BaseSettings, SignInThrottleSettings, TlsSettings):
     @field_validator("allowed_origins")
     @classmethod
     def _origins_are_origins(cls, origins: list[str]) -> list[str]:
-        for origin in origins:
-            if parse_origin(origin) is None or origin.rstrip("/").count("/") != 2:
-                raise ValueError(f"{origin!r} is not an origin such as https://desk.example:8443")
-        return origins
+        return check_allowed_origins(origins)
 
     @field_validator("users_file")
     @classmethod

@@ -15,8 +15,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from notifier.bayeux import Bayeux, PendingConnect, Request
 from notifier.metrics import NotifierMetrics
-from notifier.origins import OriginPolicy
 from notifier.sessions import Message
+from outbound_contracts.origins import OriginPolicy
 from outbound_contracts.session import SESSION_COOKIE
 
 # Tells tabs of one browser apart from browsers, for the `multiple-clients` advice.

@@ -14,6 +14,7 @@ from ocs_worker.calling_list import CallingListError, read_calling_list
 from ocs_worker.importer import import_rows
 from ocs_worker.service import OcsWorker
 from ocs_worker.settings import WorkerSettings
+from outbound_contracts import logs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,13 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as error:
         print(f"ocs_worker: bad settings: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level="WARNING" if arguments.command == "import" else settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    if arguments.command == "import":
+    if arguments.command == "import":  # a command for people: plain warnings, a progress bar
+        logging.basicConfig(level="WARNING", format="%(levelname)s %(name)s: %(message)s")
         return _import(settings, arguments)
+    logs.configure(settings.log_level)  # a service: JSON lines, as the gateway and notifier
     asyncio.run(_serve(settings))
     return 0
 

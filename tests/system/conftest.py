@@ -6,10 +6,11 @@ restarts, kills and stops its services for the failure drills. Logs of every chi
 test's tmp folder and are shown when a service fails to come up."""
 
 import asyncio
+import json
 import os
 import secrets
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,8 +83,11 @@ class System:
             service.stop()
 
 
-def build_system(bootstrap: str, topics: TopicNames, logs: Path) -> System:
-    """The three services of one system on free ports; none started yet."""
+def build_system(
+    bootstrap: str, topics: TopicNames, logs: Path, browser_origins: Sequence[str] = ()
+) -> System:
+    """The three services of one system on free ports; none started yet. As under `make run`,
+    the gateway's desktop page may call the notifier; `browser_origins` may call both."""
     common = {
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
@@ -94,6 +98,7 @@ def build_system(bootstrap: str, topics: TopicNames, logs: Path) -> System:
         "WORKER_HEARTBEAT_INTERVAL_MS": "1000",
     }
     gateway_port, notifier_port = str(free_port()), str(free_port())
+    notifier_origins = [f"http://127.0.0.1:{gateway_port}", *browser_origins]
 
     def child(module: str, ready_url: str | None = None, **env: str) -> ChildProcess:
         return ChildProcess(
@@ -108,21 +113,30 @@ def build_system(bootstrap: str, topics: TopicNames, logs: Path) -> System:
         bootstrap=bootstrap,
         topics=topics,
         gateway=child(
-            "gateway", f"http://127.0.0.1:{gateway_port}/readyz", GATEWAY_PORT=gateway_port
+            "gateway",
+            f"http://127.0.0.1:{gateway_port}/readyz",
+            GATEWAY_PORT=gateway_port,
+            GATEWAY_ALLOWED_ORIGINS=json.dumps(list(browser_origins)),
+            GATEWAY_DESKTOP_COMETD_URL=f"http://{{host}}:{notifier_port}{NOTIFICATIONS_PATH}",
         ),
         worker=child("ocs_worker"),
         notifier=child(
-            "notifier", f"http://127.0.0.1:{notifier_port}/readyz", NOTIFIER_PORT=notifier_port
+            "notifier",
+            f"http://127.0.0.1:{notifier_port}/readyz",
+            NOTIFIER_PORT=notifier_port,
+            NOTIFIER_ALLOWED_ORIGINS=json.dumps(notifier_origins),
         ),
         logs=logs,
     )
 
 
 @asynccontextmanager
-async def running_system(bootstrap: str, topics: TopicNames, logs: Path) -> AsyncIterator[System]:
+async def running_system(
+    bootstrap: str, topics: TopicNames, logs: Path, browser_origins: Sequence[str] = ()
+) -> AsyncIterator[System]:
     """The three services started on `topics` (their logs in the folder `logs`), the demo
     calling list imported; stopped after."""
-    running = build_system(bootstrap, topics, logs)
+    running = build_system(bootstrap, topics, logs, browser_origins)
     try:
         await asyncio.gather(*(service.start_async() for service in running.services))
         await running.import_calling_list()

@@ -1,8 +1,9 @@
-"""Which browser pages may open a CometD session: the `Origin` check of both transports.
+"""Which browser pages may call us: the `Origin` rule of the notifier and the gateway.
 
-CORS only protects long-polling (a browser asks before sending credentials); a websocket
-upgrade carries the agent's cookie from any page, so the server itself must refuse foreign
-origins, or a page elsewhere on the same site could read the agent's notifications.
+CORS only protects what a browser asks about first (a preflight); a websocket upgrade or a
+"simple" POST carries the agent's cookie from any page of the same site (another port of the
+same host, for one), so each server itself refuses foreign origins, or a page elsewhere could
+read the agent's notifications or send commands as the agent.
 """
 
 from typing import NamedTuple
@@ -19,7 +20,7 @@ class Origin(NamedTuple):
 
 class OriginPolicy:
     """Allows requests without `Origin` (non-browser clients), the configured origins, and
-    pages served from the notifier's own origin (the request's `Host`)."""
+    pages served from the server's own origin (the request's `Host`)."""
 
     def __init__(self, allowed_origins: list[str]) -> None:
         self._allowed = {parsed for origin in allowed_origins if (parsed := parse_origin(origin))}
@@ -31,6 +32,14 @@ class OriginPolicy:
         if parsed is None:  # `null` (sandboxed frames, file://) or garbage
             return False
         return parsed in self._allowed or (host is not None and _is_host(parsed, host))
+
+
+def check_allowed_origins(origins: list[str]) -> list[str]:
+    """The settings validator of both services: each entry exactly an origin, no path."""
+    for origin in origins:
+        if parse_origin(origin) is None or origin.rstrip("/").count("/") != 2:
+            raise ValueError(f"{origin!r} is not an origin such as https://desk.example:8443")
+    return origins
 
 
 def parse_origin(origin: str) -> Origin | None:
