@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test check install bench clean
+.PHONY: run test check install bench clean test-containers compose-up compose-down
 
 run: $(INSTALLED)
 	$(PY) -m devstack run $(ARGS)
@@ -37,3 +37,20 @@ bench: $(INSTALLED)
 
 clean:
 	rm -rf $(VENV) .cache
+
+# Containers (docs/operations.md, "Deployment"): Docker from Debian started by PID, Compose v2,
+# images built without a registry. `test-containers` stops the engine it started, pass or fail.
+COMPOSE_FILES := -f docker-compose.yml $(if $(SCALED),-f docker-compose.scaled.yml)
+COMPOSE_SECRET := .cache/engine/session-secret
+
+test-containers: $(INSTALLED) tests/js/node_modules/.installed
+	PY=$(PY) deploy/engine.sh run $(PY) -m pytest --containers tests/containers $(PYTEST_ARGS)
+
+compose-up: $(INSTALLED)
+	PY=$(PY) deploy/engine.sh up
+	@test -s $(COMPOSE_SECRET) || $(PY) -c 'import secrets; print(secrets.token_urlsafe(32))' > $(COMPOSE_SECRET)
+	GWS_SESSION_SECRET=$$(cat $(COMPOSE_SECRET)) deploy/engine.sh compose $(COMPOSE_FILES) --profile demo up -d --wait
+
+compose-down:
+	-GWS_SESSION_SECRET=unused deploy/engine.sh compose -f docker-compose.yml -f docker-compose.scaled.yml --profile demo down
+	deploy/engine.sh down

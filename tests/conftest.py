@@ -13,6 +13,21 @@ from outbound_contracts.topics import TopicNames
 from tests.kafka import CACHE_DIR, kafka_broker
 
 TEST_PARTITIONS = 3
+CONTAINER_TESTS = Path(__file__).with_name("containers")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--containers",
+        action="store_true",
+        help="collect tests/containers too (they need the engine `make test-containers` starts)",
+    )
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if collection_path == CONTAINER_TESTS and not config.getoption("--containers"):
+        return True
+    return None
 
 
 @pytest.fixture(scope="session")
