@@ -43,8 +43,12 @@ clean:
 COMPOSE_FILES := -f docker-compose.yml $(if $(SCALED),-f docker-compose.scaled.yml)
 COMPOSE_SECRET := .cache/engine/session-secret
 
+# The system tests below once more on a testcontainers broker (tests/kafka.py).
+CONTAINER_BROKER_TESTS := tests/system/test_vectors.py tests/system/test_preview_loop.py
+
 test-containers: $(INSTALLED) tests/js/node_modules/.installed
-	PY=$(PY) deploy/engine.sh run $(PY) -m pytest --containers tests/containers $(PYTEST_ARGS)
+	PY=$(PY) deploy/engine.sh run sh -c '$(PY) -m pytest --containers tests/containers $(PYTEST_ARGS) \
+		&& TESTS_BROKER=container $(PY) -m pytest $(CONTAINER_BROKER_TESTS)'
 
 compose-up: $(INSTALLED)
 	PY=$(PY) deploy/engine.sh up

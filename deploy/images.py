@@ -33,6 +33,8 @@ LOADTEST = "gws-outbound/loadtest:local"
 INPUTS_LABEL = "org.gws-outbound.inputs"
 STAND_IN_LABEL = "org.gws-outbound.stand-in"
 DEBIAN_MIRROR = os.environ.get("DEBIAN_MIRROR", "http://deb.debian.org/debian")
+BASE_RECIPE = "bookworm minbase ca-certificates,netbase,tzdata; cleaned; v1"
+"""Change with any change to how `build_base` makes the base, so that it is made again."""
 HOST_CAS = Path("/usr/local/share/ca-certificates")
 """Extra CAs of the build host (a site's TLS-intercepting proxy, say), trusted inside too."""
 
@@ -112,9 +114,8 @@ def host_cas() -> list[Path]:
 
 
 def build_base(engine: Engine) -> None:
-    inputs = digest(
-        Path(__file__).read_bytes(), DEBIAN_MIRROR.encode(), *(ca.read_bytes() for ca in host_cas())
-    )
+    recipe = (BASE_RECIPE, DEBIAN_MIRROR, _SOURCES, _APT_CLEAN, _DPKG_EXCLUDES)
+    inputs = digest(*(part.encode() for part in recipe), *(ca.read_bytes() for ca in host_cas()))
     if engine.label(BASE, INPUTS_LABEL) == inputs:
         return
     if shutil.which("debootstrap") is None:
@@ -131,8 +132,10 @@ def build_base(engine: Engine) -> None:
         )
         (root / "etc/dpkg/dpkg.cfg.d/excludes").write_text(_DPKG_EXCLUDES)
         (root / "etc/apt/apt.conf.d/docker-clean").write_text(_APT_CLEAN)
+        local_cas = root / "usr/local/share/ca-certificates"
+        local_cas.mkdir(parents=True, exist_ok=True)
         for ca in host_cas():
-            shutil.copy(ca, root / "usr/local/share/ca-certificates" / ca.name)
+            shutil.copy(ca, local_cas / ca.name)
         subprocess.run(  # noqa: S603
             ["chroot", str(root), "update-ca-certificates"],  # noqa: S607
             check=True,

@@ -1,8 +1,9 @@
 """Agent desktops under Locust: each signs in to the gateway (GET /api/v2/me with HTTP Basic,
 then the GWS_SESSION cookie), holds a CometD session over long-polling, and posts operations on
-the record its agent holds at `LOADTEST_COMMANDS_PER_SECOND`. Reported beside the HTTP rows:
-`COMETD outcome`, one per outcome delivered, its response time the POST-to-message latency;
-an outcome not delivered within `LOADTEST_OUTCOME_TIMEOUT_SECONDS` is a failure.
+the record its agent holds at `LOADTEST_COMMANDS_PER_SECOND`, each once the previous one's
+outcome arrived (as a desktop does). Reported beside the HTTP rows: `COMETD outcome`, one per
+outcome delivered, its response time the POST-to-message latency; an outcome not delivered
+within `LOADTEST_OUTCOME_TIMEOUT_SECONDS` is a failure.
 
 `locust -f loadtest/locustfile.py` (docs/load-testing.md; the compose profile `loadtest`)."""
 
@@ -13,7 +14,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import gevent
+from gevent.event import AsyncResult
 from locust import HttpUser, constant_pacing, task
 
 from loadtest.bayeux import LongPollingSession, Message
@@ -46,7 +47,7 @@ class Desktop(HttpUser):
 
     def on_start(self) -> None:
         self.agent = next(AGENTS)
-        self.pending: dict[str, float] = {}
+        self.pending: dict[str, AsyncResult[float]] = {}
         self.cycle = operations(self.agent)
         credentials = base64.b64encode(f"{self.agent}:{SETTINGS.password}".encode()).decode()
         with self.client.get(
@@ -61,11 +62,6 @@ class Desktop(HttpUser):
         self.cometd.open(CHANNELS)
 
     def on_stop(self) -> None:
-        deadline = time.monotonic() + SETTINGS.outcome_timeout_seconds
-        while self.pending and time.monotonic() < deadline:
-            gevent.sleep(0.1)
-        for sent_at in self.pending.values():
-            self._report(sent_at, "outcome not delivered")
         self.cometd.close()
 
     @task
@@ -78,35 +74,37 @@ class Desktop(HttpUser):
             "devicePath": DEVICES[self.agent],
             "referenceId": reference,
         }
-        self.pending[reference] = time.monotonic()
+        arrival: AsyncResult[float] = AsyncResult()
+        self.pending[reference] = arrival
         path = f"/api/v2/me/outbound-records/{HELD[self.agent]}"
-        with self.client.post(
-            path, json=body, name=body["operationName"], catch_response=True
-        ) as reply:
-            if reply.status_code != 200 or reply.json() != {"statusCode": 0}:
-                self.pending.pop(reference)
-                reply.failure(f"{reply.status_code} {reply.text[:200]}")
-        self._expire()
+        sent_at = time.monotonic()
+        try:
+            with self.client.post(
+                path, json=body, name=body["operationName"], catch_response=True
+            ) as reply:
+                if reply.status_code != 200 or reply.json() != {"statusCode": 0}:
+                    reply.failure(f"{reply.status_code} {reply.text[:200]}")
+                    return
+            arrived_at = arrival.wait(SETTINGS.outcome_timeout_seconds)
+            if arrived_at is None:
+                self._report(time.monotonic() - sent_at, "outcome not delivered")
+            else:
+                self._report(arrived_at - sent_at)
+        finally:
+            del self.pending[reference]
 
     def _delivered(self, message: Message) -> None:
         if message["channel"] != CHANNELS[0]:
             return
-        sent_at = self.pending.pop(message["data"].get("referenceId", ""), None)
-        if sent_at is not None:  # other desktops of the same agent get it too
-            self._report(sent_at)
+        arrival = self.pending.get(message["data"].get("referenceId", ""))
+        if arrival is not None:  # other desktops of the same agent get it too
+            arrival.set(time.monotonic())
 
-    def _expire(self) -> None:
-        too_old = time.monotonic() - SETTINGS.outcome_timeout_seconds
-        for reference, sent_at in list(self.pending.items()):
-            if sent_at < too_old:
-                del self.pending[reference]
-                self._report(sent_at, "outcome not delivered")
-
-    def _report(self, sent_at: float, failure: str | None = None) -> None:
+    def _report(self, latency_s: float, failure: str | None = None) -> None:
         self.environment.events.request.fire(
             request_type="COMETD",
             name="outcome",
-            response_time=(time.monotonic() - sent_at) * 1000,
+            response_time=latency_s * 1000,
             response_length=0,
             exception=RuntimeError(failure) if failure else None,
             context={},

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from devstack.broker import free_port
+from tests.conftest import TEST_PARTITIONS
 from tests.kafka import REPO
 from tests.system.conftest import NOTIFICATIONS_PATH
 
@@ -46,6 +47,9 @@ class Stack:
             "GATEWAY_PUBLISHED_PORT": str(self.gateway_port),
             "NOTIFIER_PUBLISHED_PORT": str(self.notifier_port),
             "KAFKA_PUBLISHED_PORT": str(self.kafka_port),
+            # As many as the test helpers that read the topics from the host expect.
+            "COMMAND_PARTITIONS": str(TEST_PARTITIONS),
+            "EVENT_PARTITIONS": str(TEST_PARTITIONS),
         }
 
     @property

@@ -204,7 +204,8 @@ async def test_a_short_locust_run_through_the_balancer_has_no_errors(scaled_stac
         LOCUST_USERS="8", LOCUST_RUN_TIME="20s", LOCUST_EXPECT_WORKERS="2",
         LOADTEST_COMMANDS_PER_SECOND="2", LOCUST_PUBLISHED_PORT=str(free_port()),
     )  # fmt: skip
-    output = await asyncio.to_thread(run)
+    await asyncio.to_thread(run)
+    output = scaled_stack.compose("--profile", "loadtest", "logs", "--no-color", "locust")
     _, http_errors = summary_row(output, "Aggregated")
     delivered, undelivered = summary_row(output, "COMETD +outcome")
     assert (http_errors, undelivered) == (0, 0)
