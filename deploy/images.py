@@ -122,11 +122,11 @@ def build_base(engine: Engine) -> None:
         raise SystemExit("debootstrap is needed for the Debian base (apt-get install debootstrap)")
     with tempfile.TemporaryDirectory(prefix="gws-rootfs-", dir=CACHE_DIR) as workdir:
         root = Path(workdir)
-        subprocess.run(  # noqa: S603
-            ["debootstrap",  # noqa: S607 "--variant=minbase", "--include=ca-certificates,netbase,tzdata",
-             "bookworm", str(root), DEBIAN_MIRROR],
-            check=True, capture_output=True,
-        )  # fmt: skip
+        debootstrap = [
+            "debootstrap", "--variant=minbase", "--include=ca-certificates,netbase,tzdata",
+            "bookworm", str(root), DEBIAN_MIRROR,
+        ]  # fmt: skip
+        subprocess.run(debootstrap, check=True, capture_output=True)  # noqa: S603
         (root / "etc/apt/sources.list.d/debian.sources").write_text(
             _SOURCES.format(mirror=DEBIAN_MIRROR)
         )
