@@ -8,7 +8,8 @@ out=$1
 if [[ -x $out ]] && [[ $("$out" version --short 2>/dev/null) == "${version#v}" ]]; then
     exit 0
 fi
-command -v go >/dev/null || { echo "Go is needed to build Docker Compose $version" >&2; exit 1; }
+PATH=$PATH:/usr/local/go/bin  # where the Go toolchain of this kind of machine lives
+command -v go >/dev/null || { echo "Go 1.24+ is needed to build Docker Compose $version" >&2; exit 1; }
 dir=$(go mod download -json "github.com/docker/compose/v2@$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
 work=$(mktemp -d)
 trap 'chmod -R u+w "$work"; rm -rf "$work"' EXIT
