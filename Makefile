@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test check install bench clean vendor-cometd
+.PHONY: run test check install bench clean vendor-cometd test-containers compose-up compose-down
 
 run: $(INSTALLED)
 	$(PY) -m devstack run $(ARGS)
@@ -51,3 +51,24 @@ bench: $(INSTALLED)
 
 clean:
 	rm -rf $(VENV) .cache
+
+# Containers (docs/operations.md, "Deployment"): Docker from Debian started by PID, Compose v2,
+# images built without a registry. `test-containers` stops the engine it started, pass or fail.
+COMPOSE_FILES := -f docker-compose.yml $(if $(SCALED),-f docker-compose.scaled.yml)
+COMPOSE_SECRET := .cache/engine/session-secret
+
+# The system tests below once more on a testcontainers broker (tests/kafka.py).
+CONTAINER_BROKER_TESTS := tests/system/test_vectors.py tests/system/test_preview_loop.py
+
+test-containers: $(INSTALLED) tests/js/node_modules/.installed
+	PY=$(PY) deploy/engine.sh run sh -c '$(PY) -m pytest --containers tests/containers $(PYTEST_ARGS) \
+		&& TESTS_BROKER=container $(PY) -m pytest $(CONTAINER_BROKER_TESTS)'
+
+compose-up: $(INSTALLED)
+	PY=$(PY) deploy/engine.sh up
+	@test -s $(COMPOSE_SECRET) || $(PY) -c 'import secrets; print(secrets.token_urlsafe(32))' > $(COMPOSE_SECRET)
+	GWS_SESSION_SECRET=$$(cat $(COMPOSE_SECRET)) deploy/engine.sh compose $(COMPOSE_FILES) --profile demo up -d --wait
+
+compose-down:
+	-GWS_SESSION_SECRET=unused deploy/engine.sh compose -f docker-compose.yml -f docker-compose.scaled.yml --profile demo down
+	deploy/engine.sh down

@@ -14,6 +14,21 @@ from tests.kafka import CACHE_DIR, kafka_broker
 from tests.tls import TlsFiles, make_tls_files
 
 TEST_PARTITIONS = 3
+CONTAINER_TESTS = Path(__file__).with_name("containers")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--containers",
+        action="store_true",
+        help="collect tests/containers too (they need the engine `make test-containers` starts)",
+    )
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if collection_path == CONTAINER_TESTS and not config.getoption("--containers"):
+        return True
+    return None
 
 
 @pytest.fixture(scope="session")

@@ -1,48 +1,76 @@
-"""docker-compose.yml cannot run here (no Docker engine): check its service graph instead."""
+"""Static checks of the compose files, quick and engine-free, beside `make test-containers`
+(tests/containers), which runs them for real."""
 
 from typing import Any
 
 import yaml
 
-from tests.kafka import REPO
+from tests.kafka import KAFKA_IMAGE, REPO
 
 APP_SERVICES = ("topics", "ocs_worker", "demo-data", "notifier", "gateway")
 
 
-def compose() -> dict[str, Any]:
-    parsed: dict[str, Any] = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+class ComposeLoader(yaml.SafeLoader):
+    """YAML with the Compose Spec's `!reset` tag (an override that empties a value)."""
+
+
+def _reset(loader: yaml.SafeLoader, node: yaml.Node) -> list[Any]:
+    assert isinstance(node, yaml.SequenceNode)
+    return loader.construct_sequence(node)
+
+
+ComposeLoader.add_constructor("!reset", _reset)
+
+
+def compose(name: str = "docker-compose.yml") -> dict[str, Any]:
+    parsed: dict[str, Any] = yaml.load((REPO / name).read_text(), Loader=ComposeLoader)
     return parsed
 
 
-def test_the_broker_is_kafka_4_3_1_in_kraft_mode_with_a_healthcheck() -> None:
-    kafka = compose()["services"]["kafka"]
-    assert kafka["image"] == "apache/kafka:4.3.1"
+def test_the_broker_is_kafka_4_3_1_in_kraft_mode_on_a_named_volume() -> None:
+    parsed = compose()
+    kafka = parsed["services"]["kafka"]
+    assert kafka["image"] == KAFKA_IMAGE
     assert kafka["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
-    assert kafka["environment"]["KAFKA_ADVERTISED_LISTENERS"] == "PLAINTEXT://kafka:9092"
-    assert "kafka-broker-api-versions.sh" in " ".join(kafka["healthcheck"]["test"])
+    assert kafka["environment"]["KAFKA_LOG_DIRS"] == "/var/lib/kafka/data"
+    assert kafka["volumes"] == ["kafka-data:/var/lib/kafka/data"]
+    assert "kafka-data" in parsed["volumes"]
 
 
-def test_every_app_service_is_built_from_the_one_dockerfile_and_waits_for_a_healthy_broker() -> (
-    None
-):
+def test_every_healthcheck_is_in_cmd_shell_form() -> None:
+    """Podman's Docker API splits CMD-form arguments on spaces."""
+    for name in ("docker-compose.yml", "docker-compose.scaled.yml"):
+        for service, spec in compose(name)["services"].items():
+            if "healthcheck" in spec:
+                assert spec["healthcheck"]["test"][0] == "CMD-SHELL", (name, service)
+
+
+def test_every_app_service_runs_the_one_image_after_a_healthy_broker() -> None:
     services = compose()["services"]
     for name in APP_SERVICES:
         service = services[name]
-        assert service["build"] == ".", name
+        assert service["image"] == "gws-outbound:local", name
         assert service["depends_on"]["kafka"]["condition"] == "service_healthy", name
         assert service["environment"]["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092", name
     for name in ("ocs_worker", "notifier", "gateway", "demo-data"):
+        assert services[name]["build"] == ".", name
         after = services[name]["depends_on"]["topics"]["condition"]
         assert after == "service_completed_successfully", name
-    assert services["gateway"]["depends_on"]["notifier"]["condition"] == "service_healthy"
 
 
-def test_http_services_publish_their_ports_on_loopback_only() -> None:
-    services = compose()["services"]
-    assert services["gateway"]["ports"] == ["127.0.0.1:8080:8080"]
-    assert services["notifier"]["ports"] == ["127.0.0.1:8081:8081"]
-    assert services["gateway"]["environment"]["GATEWAY_PORT"] == 8080
-    assert services["notifier"]["environment"]["NOTIFIER_PORT"] == 8081
+def test_published_ports_are_on_loopback_only() -> None:
+    for name in ("docker-compose.yml", "docker-compose.scaled.yml"):
+        for service, spec in compose(name)["services"].items():
+            for port in spec.get("ports", []):
+                if isinstance(port, str):
+                    assert port.startswith("127.0.0.1:"), (name, service, port)
+
+
+def test_the_scaled_profile_publishes_only_the_balancer() -> None:
+    services = compose("docker-compose.scaled.yml")["services"]
+    assert services["balancer"]["image"] == "gws-outbound/haproxy:local"
+    for name in ("gateway", "notifier", "ocs_worker"):
+        assert "replicas" in services[name]["deploy"], name
 
 
 def test_the_services_share_the_session_secret_and_users_file() -> None:
@@ -50,10 +78,16 @@ def test_the_services_share_the_session_secret_and_users_file() -> None:
     for name in ("gateway", "notifier"):
         environment = services[name]["environment"]
         assert environment["GWS_SESSION_SECRET"].startswith("${GWS_SESSION_SECRET:?")
-        assert environment["GWS_USERS_FILE"] == "/app/demo/users.json"
+        assert environment["GWS_USERS_FILE"] == "${GWS_USERS_FILE:-/app/demo/users.json}"
 
 
 def test_the_dockerfile_copies_every_package_the_distribution_installs() -> None:
     dockerfile = (REPO / "Dockerfile").read_text()
+    assert dockerfile.splitlines()[1] == "FROM python:3.11-slim"
     for package in ("outbound_contracts", "devstack", "gateway", "ocs_worker", "notifier"):
         assert f"COPY {package} {package}" in dockerfile
+
+
+def test_the_container_tests_are_collected_only_when_asked_for() -> None:
+    assert (REPO / "tests" / "containers" / "test_single.py").is_file()
+    assert "pytest --containers tests/containers" in (REPO / "Makefile").read_text()

@@ -10,7 +10,7 @@ stays held). Every command gives exactly one outcome, matched by its `referenceI
 
 import asyncio
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,6 +90,9 @@ async def post(http: httpx.AsyncClient, request: Request, ledger: Ledger) -> Non
     ledger.record(request, reply)
 
 
+Poster = Callable[[httpx.AsyncClient, Request, Ledger], Awaitable[None]]
+
+
 async def run_paced(
     http: httpx.AsyncClient,
     desktop: Desktop,
@@ -97,17 +100,18 @@ async def run_paced(
     *,
     period_s: float,
     keep_going: Callable[[int], bool],
+    poster: Poster = post,
 ) -> int:
     """Starts the preview session, then posts the cycle one request every `period_s` (each
     after the previous reply, so the desktop's own order is the log's) while
     `keep_going(posted)`; returns how many it posted."""
-    await post(http, desktop.start(), ledger)
+    await poster(http, desktop.start(), ledger)
     loop = asyncio.get_running_loop()
     began, posted = loop.time(), 1
     for request in desktop.cycle():
         if not keep_going(posted):
             break
         await asyncio.sleep(max(0.0, began + posted * period_s - loop.time()))
-        await post(http, request, ledger)
+        await poster(http, request, ledger)
         posted += 1
     return posted
