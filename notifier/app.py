@@ -20,6 +20,7 @@ from notifier.delivery import Delivery
 from notifier.kafka import EventConsumer
 from notifier.metrics import NotifierMetrics
 from notifier.origins import OriginPolicy
+from notifier.replay import Replayer
 from notifier.sessions import SessionRegistry
 from notifier.settings import NotifierSettings
 from notifier.transports import LongPolling, OriginGuard, WebSocketTransport
@@ -45,6 +46,19 @@ class Notifier:
             settings.session_secret,
             cache_size=settings.basic_auth_cache_size,
         )
+        delivery = Delivery(self.registry, self.metrics)
+        self.consumer = EventConsumer(
+            settings.kafka_bootstrap_servers, settings.topics.events, delivery
+        )
+        self.replayer = Replayer(
+            settings.kafka_bootstrap_servers,
+            settings.topics.events,
+            registry=self.registry,
+            live=self.consumer,
+            delivery=delivery,
+            metrics=self.metrics,
+            queue_limit=settings.session_queue_limit,
+        )
         self.bayeux = Bayeux(
             self.registry,
             authenticator,
@@ -53,11 +67,7 @@ class Notifier:
                 multi_session_interval_ms=settings.multi_session_interval_ms,
             ),
             self.metrics,
-        )
-        self.consumer = EventConsumer(
-            settings.kafka_bootstrap_servers,
-            settings.topics.events,
-            Delivery(self.registry, self.metrics),
+            self.replayer,
         )
 
     async def sweep(self) -> None:
@@ -85,6 +95,7 @@ def create_app(settings: NotifierSettings) -> FastAPI:
             yield
         finally:
             notifier.end_all_sessions("shutdown")
+            await notifier.replayer.stop()
             for task in tasks:
                 task.cancel()
             for task in tasks:
