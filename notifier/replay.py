@@ -54,8 +54,15 @@ class Replayer:
         try:
             async with asyncio.timeout(_LIVE_CONSUMER_WAIT_S):
                 await self._live.ready.wait()
+        except TimeoutError as error:
+            self._metrics.replays.labels("failed").inc()
+            raise InvalidPosition("503::Replay unavailable: not consuming events yet") from error
+        if self._live.next_offset(position.partition) is None:
+            self._metrics.replays.labels("refused").inc()
+            raise InvalidPosition(f"400::No partition {position.partition} in the stream")
+        try:
             consumer = await self._open(position)
-        except (KafkaError, TimeoutError) as error:
+        except KafkaError as error:
             self._metrics.replays.labels("failed").inc()
             raise InvalidPosition(f"503::Replay unavailable: {error!r}") from error
         except InvalidPosition:
@@ -89,9 +96,6 @@ class Replayer:
         return consumer
 
     async def _seek_after(self, consumer: AIOKafkaConsumer, position: Position) -> None:
-        await consumer.topics()  # fetches the metadata that partitions_for_topic reads
-        if position.partition not in (consumer.partitions_for_topic(self._topic) or ()):
-            raise InvalidPosition(f"400::No partition {position.partition} in the stream")
         partition = TopicPartition(self._topic, position.partition)
         consumer.assign([partition])
         start = (await consumer.beginning_offsets([partition]))[partition]
