@@ -179,8 +179,8 @@ class Bayeux:
         first = not session.connected
         session.connected = True
         ext = message.get("ext")
-        if session.acks is not None and isinstance(ext, dict) and type(ext.get("ack")) is int:
-            session.acks.acknowledge(ext["ack"])
+        if isinstance(ext, dict) and type(ext.get("ack")) is int:
+            self._registry.acknowledge(session, ext["ack"])
         # Messages the client has not acknowledged go again at once (its last reply was lost).
         unacknowledged = session.acks is not None and len(session.acks) > 0
         if first or timeout_ms == 0 or session.queue or unacknowledged:

@@ -179,6 +179,13 @@ class SessionRegistry:
         if wanted and self._enqueue(session, wanted, offset):
             self._metrics.messages_replayed.inc(len(wanted))
 
+    def acknowledge(self, session: Session, batch: int) -> None:
+        """The client received every connect reply up to batch number `batch`."""
+        if session.acks is not None:
+            session.acks.acknowledge(batch)
+            if session.replaying is not None:
+                session.replaying.room.set()
+
     def backlog(self, session: Session) -> int:
         """Messages the session holds: queued, and sent but not acknowledged."""
         return len(session.queue) + (len(session.acks) if session.acks is not None else 0)

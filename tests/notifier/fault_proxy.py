@@ -1,7 +1,8 @@
 """A TCP proxy in front of the notifier that can lose one server reply on the way: the
 server writes it whole, the proxy swallows it and cuts both connections, as a proxy timeout
 or a Wi-Fi blip does. It reads just enough of the byte stream to find reply boundaries: HTTP
-responses (`Content-Length` bodies) and, after a `101` upgrade, websocket frames."""
+responses (`Content-Length` bodies) and, after a `101` upgrade, websocket frames. Like many
+proxies it offers no websocket extensions, so that frames are not compressed."""
 
 import asyncio
 import contextlib
@@ -42,13 +43,16 @@ class FaultProxy:
     ) -> None:
         server_in, server_out = await asyncio.open_connection("127.0.0.1", self._target_port)
         self._open.update((client_out, server_out))
-        upstream = asyncio.create_task(_pipe(client_in, server_out))
+        upstream: asyncio.Task[None] | None = None
         try:
+            server_out.write(_without_extensions(await client_in.readuntil(b"\r\n\r\n")))
+            upstream = asyncio.create_task(_pipe(client_in, server_out))
             await self._replies(server_in, client_out)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:
-            upstream.cancel()
+            if upstream is not None:
+                upstream.cancel()
             for writer in (client_out, server_out):
                 self._open.discard(writer)
                 writer.close()
@@ -67,6 +71,12 @@ class FaultProxy:
                 return  # swallowed: both connections are cut
             client.write(unit)
             await client.drain()
+
+
+def _without_extensions(head: bytes) -> bytes:
+    lines = head.split(b"\r\n")
+    kept = [line for line in lines if not line.lower().startswith(b"sec-websocket-extensions:")]
+    return b"\r\n".join(kept)
 
 
 async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:

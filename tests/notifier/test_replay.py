@@ -4,7 +4,6 @@ its agent, then the live ones, each once, with no gap at the seam even while out
 coming; positions that cannot be replayed are refused and the session goes on."""
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
@@ -13,35 +12,12 @@ from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 
 from notifier.positions import Position, parse_position
-from outbound_contracts.events import UserEventRaised
 from outbound_contracts.topics import TopicNames
 from tests.notifier.conftest import EventWriter, RunningNotifier, StartNotifier
+from tests.notifier.heard import both, heard, outcome
 from tests.notifier.raw import CHANNELS, Message, RawBayeux, poll, sample, subscribed_session
-from tests.notifier.vectors import outcome_for
 
 pytestmark = pytest.mark.kafka
-
-
-def outcome(reference: str, user_name: str = "agent1") -> UserEventRaised:
-    vector = "reject-record" if user_name == "agent1" else "cancel-record"
-    return outcome_for(vector, received_at_ns=time.time_ns()).model_copy(
-        update={"reference_id": reference}
-    )
-
-
-def heard(messages: list[Message]) -> list[tuple[str, str]]:
-    """(channel, referenceId) of each message; a /me/internal message has the referenceId of
-    the /v2/me/outbound message with its position."""
-    references = {
-        m["ext"]["replay"]: m["data"]["referenceId"]
-        for m in messages
-        if m["channel"] == CHANNELS[0]
-    }
-    return [(m["channel"], references.get(m["ext"]["replay"], "?")) for m in messages]
-
-
-def both(*references: str) -> list[tuple[str, str]]:
-    return [(channel, reference) for reference in references for channel in CHANNELS]
 
 
 @pytest.fixture
