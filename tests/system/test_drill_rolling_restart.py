@@ -133,7 +133,8 @@ async def test_every_outcome_reaches_every_desktop_of_its_agent_once_through_a_r
                 in_order = [o.reference_id or "?" for o in outcomes if o.user_name == agent]
                 assert set(in_order) == {r for r in ledger.accepted if agent in r}
                 for client in clients:
-                    received = await client.messages(2 * len(in_order), within=REHANDSHAKE_WITHIN_S)
+                    async with asyncio.timeout(REHANDSHAKE_WITHIN_S):
+                        received = await client.messages(2 * len(in_order))
                     assert heard(received) == both(*in_order), agent
             for clients in by_agent.values():
                 for client in clients:  # its own notifier's SIGTERM and SIGKILL, and the first
