@@ -104,6 +104,49 @@ class Deliveries:
         return await self._count.reach(lambda: count, within)
 
 
+@dataclass(slots=True)
+class Resumption:
+    """CometD's acknowledgement extension and our replay (docs/notifier.md), client side: a
+    session that loses nothing across lost replies and re-handshakes."""
+
+    acknowledging: bool = False
+    batch: int = 0
+    position: str | None = None
+    last_on_channel: dict[str, str] = field(default_factory=dict)
+    rehandshakes: int = 0
+
+    def handshake(self, message: Message) -> Message:
+        return {**message, "ext": {"ack": True}}
+
+    def handshaken(self, reply: Message) -> None:
+        self.acknowledging = reply.get("ext", {}).get("ack") is True
+        self.batch = 0
+
+    def subscribe(self, messages: list[Message]) -> list[Message]:
+        if self.position is None:
+            return messages
+        return [{**message, "ext": {"replay": self.position}} for message in messages]
+
+    def connect(self, message: Message) -> Message:
+        return {**message, "ext": {"ack": self.batch}} if self.acknowledging else message
+
+    def received(self, replies: list[Message]) -> list[Message]:
+        """The replies without messages already received (by position); notes the newest
+        position and the connect reply's batch."""
+        kept = []
+        for message in replies:
+            channel, position = message.get("channel"), message.get("ext", {}).get("replay")
+            if message.get("channel") == "/meta/connect" and message.get("successful"):
+                self.batch = message.get("ext", {}).get("ack", self.batch)
+            if isinstance(channel, str) and isinstance(position, str):
+                if position <= self.last_on_channel.get(channel, ""):
+                    continue
+                self.last_on_channel[channel] = position
+                self.position = max(position, self.position or "")
+            kept.append(message)
+        return kept
+
+
 class Session(Protocol):
     async def open(self) -> None: ...
     async def run(self) -> None: ...
@@ -135,6 +178,15 @@ def _dispatch(handlers: Handlers, message: Message) -> None:
         handler(message["data"])
 
 
+def _told_to_handshake(replies: Sequence[Message]) -> bool:
+    return any(
+        m.get("channel") == "/meta/connect"
+        and not m.get("successful")
+        and m.get("advice", {}).get("reconnect") == "handshake"
+        for m in replies
+    )
+
+
 def _handshake(transport: Transport) -> Message:
     return {
         "channel": "/meta/handshake",
@@ -145,32 +197,57 @@ def _handshake(transport: Transport) -> Message:
 
 
 class LongPollingSession:
-    def __init__(self, endpoint: Endpoint, handlers: Handlers, holding: Level) -> None:
+    """With `resumption`, the session acknowledges connect replies and, when the server ends
+    it (`402::Unknown client`), handshakes again and replays from its last position."""
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        handlers: Handlers,
+        holding: Level,
+        resumption: Resumption | None = None,
+    ) -> None:
         self._endpoint = endpoint
         self._handlers = handlers
         self._http = HttpConnection(endpoint.host, endpoint.port)
         self._client_id = ""
         self._holding = holding
+        self.resumption = resumption
 
     async def open(self) -> None:
-        handshake = _check(await self._send([_handshake("long-polling")]), "/meta/handshake")
-        self._client_id = str(handshake["clientId"])
-        _check_all(await self._send(_subscribe(self._client_id, self._handlers)))
+        handshake = _handshake("long-polling")
+        if self.resumption is not None:
+            handshake = self.resumption.handshake(handshake)
+        reply = _check(await self._send([handshake]), "/meta/handshake")
+        self._client_id = str(reply["clientId"])
+        subscriptions = _subscribe(self._client_id, self._handlers)
+        if self.resumption is not None:
+            self.resumption.handshaken(reply)
+            subscriptions = self.resumption.subscribe(subscriptions)
+        _check_all(await self._send(subscriptions))
 
     async def run(self) -> None:
-        connect = {
-            "channel": "/meta/connect",
-            "clientId": self._client_id,
-            "connectionType": "long-polling",
-        }
         while True:
+            connect: Message = {
+                "channel": "/meta/connect",
+                "clientId": self._client_id,
+                "connectionType": "long-polling",
+            }
+            if self.resumption is not None:
+                connect = self.resumption.connect(connect)
             self._holding.add(1)
             try:
                 replies = await self._send([connect])
             finally:
                 self._holding.add(-1)
+            if self.resumption is not None:
+                replies = self.resumption.received(replies)
             for message in replies:
                 _dispatch(self._handlers, message)
+            if self.resumption is not None and _told_to_handshake(replies):
+                self.resumption.rehandshakes += 1
+                await self.open()
+                continue
             _check(replies, "/meta/connect")
 
     async def close(self) -> None:
@@ -251,16 +328,30 @@ class WebSocketSession:
 
 
 class Crowd:
-    """`size` sessions, opened with bounded concurrency, each running its connect loop."""
+    """`size` sessions, opened with bounded concurrency, each running its connect loop;
+    `lossless` ones (long-polling only) acknowledge and replay (`Resumption`)."""
 
     def __init__(
-        self, endpoint: Endpoint, transport: Transport, size: int, handlers: Handlers
+        self,
+        endpoint: Endpoint,
+        transport: Transport,
+        size: int,
+        handlers: Handlers,
+        *,
+        lossless: bool = False,
     ) -> None:
-        kind = LongPollingSession if transport == "long-polling" else WebSocketSession
         self._holding = Level()
-        self.sessions: list[Session] = [
-            kind(endpoint, handlers, self._holding) for _ in range(size)
-        ]
+        self.sessions: list[Session]
+        if lossless:
+            if transport != "long-polling":
+                raise ValueError("lossless sessions are long-polling ones")
+            self.sessions = [
+                LongPollingSession(endpoint, handlers, self._holding, Resumption())
+                for _ in range(size)
+            ]
+        else:
+            kind = LongPollingSession if transport == "long-polling" else WebSocketSession
+            self.sessions = [kind(endpoint, handlers, self._holding) for _ in range(size)]
         self.failures: list[BaseException] = []
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -274,6 +365,15 @@ class Crowd:
 
         await asyncio.gather(*(start(session) for session in self.sessions))
         return self
+
+    @property
+    def rehandshakes(self) -> int:
+        """How often lossless sessions were ended by the server and replayed."""
+        return sum(
+            session.resumption.rehandshakes
+            for session in self.sessions
+            if isinstance(session, LongPollingSession) and session.resumption is not None
+        )
 
     async def wait_until_holding(self, within: float) -> None:
         """Every live session has a connect outstanding (held by the server)."""

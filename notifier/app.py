@@ -19,6 +19,7 @@ from notifier.bayeux import Advice, Bayeux
 from notifier.delivery import Delivery
 from notifier.kafka import EventConsumer
 from notifier.metrics import NotifierMetrics
+from notifier.replay import Replayer
 from notifier.sessions import SessionRegistry
 from notifier.settings import NotifierSettings
 from notifier.transports import LongPolling, OriginGuard, WebSocketTransport
@@ -49,6 +50,19 @@ class Notifier:
             throttle=SignInThrottle(settings.throttle_policy),
             on_refusal=lambda reason: self.metrics.sign_ins_refused.labels(reason).inc(),
         )
+        delivery = Delivery(self.registry, self.metrics)
+        self.consumer = EventConsumer(
+            settings.kafka_bootstrap_servers, settings.topics.events, delivery
+        )
+        self.replayer = Replayer(
+            settings.kafka_bootstrap_servers,
+            settings.topics.events,
+            registry=self.registry,
+            live=self.consumer,
+            delivery=delivery,
+            metrics=self.metrics,
+            queue_limit=settings.session_queue_limit,
+        )
         self.bayeux = Bayeux(
             self.registry,
             authenticator,
@@ -57,11 +71,7 @@ class Notifier:
                 multi_session_interval_ms=settings.multi_session_interval_ms,
             ),
             self.metrics,
-        )
-        self.consumer = EventConsumer(
-            settings.kafka_bootstrap_servers,
-            settings.topics.events,
-            Delivery(self.registry, self.metrics),
+            self.replayer,
         )
 
     async def sweep(self) -> None:
@@ -89,6 +99,7 @@ def create_app(settings: NotifierSettings) -> FastAPI:
             yield
         finally:
             notifier.end_all_sessions("shutdown")
+            await notifier.replayer.stop()
             for task in tasks:
                 task.cancel()
             for task in tasks:

@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from notifier import channels
+from notifier.acks import Acknowledgements
 from notifier.metrics import NotifierMetrics
+from notifier.positions import InvalidPosition, parse_position
+from notifier.replay import Replayer
 from notifier.sessions import Message, Session, SessionRegistry
 from outbound_contracts.credentials import Authenticator, SignInThrottled
 
@@ -62,11 +65,13 @@ class Bayeux:
         authenticator: Authenticator,
         advice: Advice,
         metrics: NotifierMetrics,
+        replayer: Replayer,
     ) -> None:
         self._registry = registry
         self._auth = authenticator
         self._advice = advice
         self._metrics = metrics
+        self._replayer = replayer
 
     async def handle(
         self, batch: list[Any], request: Request
@@ -91,7 +96,7 @@ class Bayeux:
                         replies.extend(pending.finish())
                     pending = parked
             elif channel == "/meta/subscribe":
-                replies.append(self._subscription(message, subscribe=True))
+                replies.append(await self._subscribe(message))
             elif channel == "/meta/unsubscribe":
                 replies.append(self._subscription(message, subscribe=False))
             elif channel == "/meta/disconnect":
@@ -110,7 +115,15 @@ class Bayeux:
             "timeout": self._advice.connect_timeout_ms,
             "reconnect": reconnect,
         }
-        return [*self._registry.take(session), reply]
+        return self._with_messages(session, reply)
+
+    def _with_messages(self, session: Session, reply: Message) -> list[Message]:
+        """The session's messages, then the connect reply (with its batch number when the
+        client acknowledges batches)."""
+        messages, batch = self._registry.take(session)
+        if batch is not None:
+            reply.setdefault("ext", {})["ack"] = batch
+        return [*messages, reply]
 
     async def _handshake(self, message: Message, request: Request, *, first: bool) -> Message:
         if not first:  # a client handshakes alone; more in one request would only mint sessions
@@ -132,6 +145,10 @@ class Bayeux:
         if not set(types) & set(CONNECTION_TYPES):
             return _handshake_failure(message, "403::Unsupported connection types")
         session = self._registry.create(user_name)
+        ext = message.get("ext")
+        acknowledging = isinstance(ext, dict) and ext.get("ack") is True
+        if acknowledging:
+            session.acks = Acknowledgements()
         log.info(
             "handshake",
             extra={
@@ -151,6 +168,8 @@ class Bayeux:
                 "timeout": self._advice.connect_timeout_ms,
             },
         )
+        if acknowledging:
+            reply.setdefault("ext", {})["ack"] = True
         return reply
 
     def _connect(
@@ -166,7 +185,12 @@ class Bayeux:
             timeout_ms = max(0, min(timeout_ms, int(advice["timeout"])))
         first = not session.connected
         session.connected = True
-        if first or timeout_ms == 0 or session.queue:
+        ext = message.get("ext")
+        if isinstance(ext, dict) and type(ext.get("ack")) is int:
+            self._registry.acknowledge(session, ext["ack"])
+        # Messages the client has not acknowledged go again at once (its last reply was lost).
+        unacknowledged = session.acks is not None and len(session.acks) > 0
+        if first or timeout_ms == 0 or session.queue or unacknowledged:
             replies.extend(self.connect_reply(session, message))
             return None
         if self._registry.browser_busy(request.browser_id, session):
@@ -178,35 +202,49 @@ class Bayeux:
                 "timeout": self._advice.connect_timeout_ms,
                 "multiple-clients": True,
             }
-            replies.extend([*self._registry.take(session), reply])
+            replies.extend(self._with_messages(session, reply))
             return None
         future = self._registry.hold(session, timeout_ms / 1000, request.browser_id)
         return PendingConnect(self, session, message, future)
+
+    async def _subscribe(self, message: Message) -> Message:
+        """A subscription; with `ext.replay`, the agent's outcomes after that position first."""
+        ext = message.get("ext")
+        session = self._registry.get(message.get("clientId"))
+        if session is None or not isinstance(ext, dict) or "replay" not in ext:
+            return self._subscription(message, subscribe=True)
+        requested = ext["replay"]
+        try:
+            position = parse_position(requested, session.user_name)
+        except InvalidPosition as error:
+            self._metrics.replays.labels("refused").inc()
+            return _failure(message, str(error))
+        if session.replay_requested is None:
+            if not isinstance(refusal := _patterns(message), list):
+                return refusal
+            try:
+                await self._replayer.start(session, position, requested)
+            except InvalidPosition as error:
+                return _failure(message, str(error))
+        elif session.replay_requested != requested:
+            self._metrics.replays.labels("refused").inc()
+            return _failure(message, "400::Replay already started from another position")
+        return self._subscription(message, subscribe=True)
 
     def _subscription(self, message: Message, *, subscribe: bool) -> Message:
         session = self._registry.get(message.get("clientId"))
         if session is None:
             return _unknown_client(message)
-        requested = message.get("subscription")
-        patterns = [requested] if isinstance(requested, str) else requested
-        if (
-            not isinstance(patterns, list)
-            or not patterns
-            or not all(isinstance(p, str) for p in patterns)
-        ):
-            return _failure(message, "400::subscription must be a channel or a list of channels")
-        for pattern in patterns:
-            if not channels.is_valid_pattern(pattern):
-                return _failure(message, f"400:{pattern}:Invalid channel")
-            if channels.is_meta(pattern):
-                return _failure(message, f"403:{pattern}:Subscription denied")
+        patterns = _patterns(message)
+        if not isinstance(patterns, list):
+            return patterns
         if subscribe:
             self._registry.subscribe(session, patterns)
         else:
             self._registry.unsubscribe(session, patterns)
         reply = _reply(message, successful=True)
         reply["clientId"] = session.client_id
-        reply["subscription"] = requested
+        reply["subscription"] = message.get("subscription")
         return reply
 
     def _disconnect(self, message: Message) -> Message:
@@ -236,13 +274,31 @@ class Bayeux:
         return _reply(message, successful=True)
 
 
+def _patterns(message: Message) -> list[str] | Message:
+    """The channels a (un)subscribe names, or its failure reply."""
+    requested = message.get("subscription")
+    patterns = [requested] if isinstance(requested, str) else requested
+    if (
+        not isinstance(patterns, list)
+        or not patterns
+        or not all(isinstance(p, str) for p in patterns)
+    ):
+        return _failure(message, "400::subscription must be a channel or a list of channels")
+    for pattern in patterns:
+        if not channels.is_valid_pattern(pattern):
+            return _failure(message, f"400:{pattern}:Invalid channel")
+        if channels.is_meta(pattern):
+            return _failure(message, f"403:{pattern}:Subscription denied")
+    return patterns
+
+
 def _reply(message: Message, *, successful: bool) -> Message:
     reply: Message = {"channel": message.get("channel"), "successful": successful}
     if "id" in message:
         reply["id"] = message["id"]
     ext = message.get("ext")
     if isinstance(ext, dict):
-        # Passed through untouched, except `ack`: echoing it would claim an extension we lack.
+        # Passed through untouched, except `ack`: the acknowledgement extension answers it.
         passed = {key: value for key, value in ext.items() if key != "ack"}
         if passed:
             reply["ext"] = passed

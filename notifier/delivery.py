@@ -5,10 +5,11 @@ import time
 from collections.abc import Callable
 
 from notifier.metrics import NotifierMetrics
-from notifier.render import render_outcome
+from notifier.positions import Position
+from notifier.render import Message, render_outcome
 from notifier.sessions import SessionRegistry
 from outbound_contracts.codec import ContractViolation, decode_event
-from outbound_contracts.events import RecordsImported
+from outbound_contracts.events import CommandFailed, RecordsImported, UserEventRaised
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,9 @@ class Delivery:
         self._metrics = metrics
         self._clock_ns = clock_ns
 
-    def handle(self, raw: bytes | None, *, timestamp_ms: int, origin: str) -> None:
+    def handle(
+        self, raw: bytes | None, *, timestamp_ms: int, position: Position, origin: str
+    ) -> None:
         """Route one event; `origin` (topic/partition/offset) names it in logs."""
         try:
             event = decode_event(raw)
@@ -36,10 +39,9 @@ class Delivery:
         self._metrics.events_consumed.labels(event.type).inc()
         if isinstance(event, RecordsImported):
             return  # loader feedback, nobody's desktop hears of it
-        now_ns = self._clock_ns()
-        messages = render_outcome(event, now_ns=now_ns)
-        reached = self._registry.deliver(event.user_name, messages)
-        self._metrics.delivery_lag.observe(max(0.0, now_ns / 1e9 - timestamp_ms / 1000))
+        messages = self.render(event, position)
+        reached = self._registry.deliver(event.user_name, messages, position.offset)
+        self._metrics.delivery_lag.observe(max(0.0, self._clock_ns() / 1e9 - timestamp_ms / 1000))
         log.debug(
             "outcome routed",
             extra={
@@ -48,4 +50,10 @@ class Delivery:
                 "command_id": event.command_id,
                 "sessions": reached,
             },
+        )
+
+    def render(self, outcome: UserEventRaised | CommandFailed, position: Position) -> list[Message]:
+        """The outcome's messages, each naming its replay position (live and replayed alike)."""
+        return render_outcome(
+            outcome, now_ns=self._clock_ns(), position=position.render(outcome.user_name)
         )

@@ -1,8 +1,9 @@
 """The consumer of `ocs.events`: every partition, from its end, read_committed.
 
-Sessions live in this process's memory and die with it, and CometD clients re-handshake after
-a restart, so nothing before start-up can have a reader: each instance starts at the end of
+Sessions live in this process's memory and die with it: each instance starts at the end of
 every partition, with manual assignment and no consumer group (every instance reads all).
+What a client missed while it had no session here it asks for with a replay
+(`notifier/replay.py`). After a broker failure the consumer goes on where it stopped.
 """
 
 import asyncio
@@ -13,10 +14,23 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from notifier.delivery import Delivery
+from notifier.positions import Position
 
 log = logging.getLogger(__name__)
 
 _RESTART_DELAY_S = 1.0
+
+
+def events_reader(bootstrap_servers: str, client_id: str) -> AIOKafkaConsumer:
+    """A consumer of committed events only, outside any group, placed by the caller."""
+    return AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers,
+        group_id=None,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+        auto_offset_reset="latest",
+        client_id=client_id,
+    )
 
 
 class EventConsumer:
@@ -24,10 +38,16 @@ class EventConsumer:
         self._bootstrap_servers = bootstrap_servers
         self._topic = topic
         self._delivery = delivery
+        self._next_offsets: dict[int, int] = {}
         self.ready = asyncio.Event()
 
+    def next_offset(self, partition: int) -> int | None:
+        """The offset from which on this consumer has handed no event of `partition` to the
+        delivery yet: every later outcome reaches the sessions live."""
+        return self._next_offsets.get(partition)
+
     async def run(self) -> None:
-        """Consume until cancelled; a broker failure restarts from the partitions' ends."""
+        """Consume until cancelled; after a broker failure, from where it stopped."""
         while True:
             try:
                 await self._consume()
@@ -39,21 +59,17 @@ class EventConsumer:
                 await asyncio.sleep(_RESTART_DELAY_S)
 
     async def _consume(self) -> None:
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap_servers,
-            group_id=None,
-            enable_auto_commit=False,
-            isolation_level="read_committed",
-            auto_offset_reset="latest",
-            client_id="gws-notifier",
-        )
+        consumer = events_reader(self._bootstrap_servers, "gws-notifier")
         try:
             await consumer.start()
             partitions = await self._partitions()
             consumer.assign(partitions)
-            await consumer.seek_to_end(*partitions)
             for partition in partitions:
-                await consumer.position(partition)
+                if (resume := self._next_offsets.get(partition.partition)) is not None:
+                    consumer.seek(partition, resume)
+                else:
+                    await consumer.seek_to_end(partition)
+                    self._next_offsets[partition.partition] = await consumer.position(partition)
             self.ready.set()
             log.info(
                 "consuming events", extra={"topic": self._topic, "partitions": len(partitions)}
@@ -65,8 +81,10 @@ class EventConsumer:
                         self._delivery.handle(
                             record.value,
                             timestamp_ms=record.timestamp,
+                            position=Position(partition.partition, record.offset),
                             origin=f"{partition.topic}/{partition.partition}@{record.offset}",
                         )
+                        self._next_offsets[partition.partition] = record.offset + 1
         finally:
             self.ready.clear()
             await consumer.stop()

@@ -19,7 +19,8 @@ class NotifierMetrics:
         )
         self.sessions_ended = Counter(
             "notifier_sessions_ended",
-            "Sessions ended, by reason (disconnect, expired, queue_overflow)",
+            "Sessions ended, by reason "
+            "(disconnect, expired, queue_overflow, replay_failed, shutdown)",
             ["reason"],
             registry=self.registry,
         )
@@ -47,6 +48,22 @@ class NotifierMetrics:
             "notifier_messages_dropped",
             "Messages not delivered, by reason (no_session, not_subscribed, queue_overflow)",
             ["reason"],
+            registry=self.registry,
+        )
+        self.messages_resent = Counter(
+            "notifier_messages_resent",
+            "Messages sent again because the client had not acknowledged them (ack extension)",
+            registry=self.registry,
+        )
+        self.messages_replayed = Counter(
+            "notifier_messages_replayed",
+            "Messages queued by a replay (a subscribe with ext.replay)",
+            registry=self.registry,
+        )
+        self.replays = Counter(
+            "notifier_replays",
+            "Replays asked for, by result (started, refused, failed, done)",
+            ["result"],
             registry=self.registry,
         )
         self.events_consumed = Counter(

@@ -10,12 +10,19 @@ INTERNAL_CHANNEL = "/me/internal"
 Message = dict[str, Any]
 
 
-def render_outcome(outcome: UserEventRaised | CommandFailed, *, now_ns: int) -> list[Message]:
-    """Message 1 on `/v2/me/outbound`, message 2 on `/me/internal` (see the spec's vectors)."""
-    return [
+def render_outcome(
+    outcome: UserEventRaised | CommandFailed, *, now_ns: int, position: str | None = None
+) -> list[Message]:
+    """Message 1 on `/v2/me/outbound`, message 2 on `/me/internal` (see the spec's vectors),
+    each with `ext.replay` naming the outcome's `position` in `ocs.events`."""
+    messages: list[Message] = [
         {"channel": OUTBOUND_CHANNEL, "data": _outbound_data(outcome)},
         {"channel": INTERNAL_CHANNEL, "data": _internal_data(outcome, now_ns)},
     ]
+    if position is not None:
+        for message in messages:
+            message["ext"] = {"replay": position}
+    return messages
 
 
 def _outbound_data(outcome: UserEventRaised | CommandFailed) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from notifier.acks import Acknowledgements
 from notifier.channels import patterns_matching
 from notifier.metrics import NotifierMetrics
 
@@ -31,6 +32,17 @@ class HeldConnect:
 
 
 @dataclass(eq=False, slots=True)
+class Replaying:
+    """A session whose replay runs: live outcomes wait here (by offset) until it is done, and
+    `room` is set whenever the session's queue drains."""
+
+    requested: str
+    held_back: list[tuple[int, list[Message]]] = field(default_factory=list)
+    held_back_count: int = 0
+    room: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass(eq=False, slots=True)
 class Session:
     client_id: str
     user_name: str
@@ -40,6 +52,13 @@ class Session:
     connected: bool = False
     ended: str | None = None
     held: HeldConnect | None = None
+    acks: Acknowledgements | None = None
+    """Set when the client negotiated CometD's acknowledgement extension."""
+    cursor: int | None = None
+    """Offset in `ocs.events` of the last outcome queued: an outcome at or before it is a
+    duplicate (live delivery meeting a replay)."""
+    replay_requested: str | None = None
+    replaying: Replaying | None = None
 
 
 class SessionRegistry:
@@ -106,22 +125,25 @@ class SessionRegistry:
         if not of_user:
             del self._by_user[session.user_name]
         self._subscription_count -= len(session.subscriptions)
-        if session.queue:
-            self._metrics.messages_dropped.labels(reason).inc(len(session.queue))
+        if dropped := self.backlog(session):
+            self._metrics.messages_dropped.labels(reason).inc(dropped)
             session.queue.clear()
         self._metrics.sessions_ended.labels(reason).inc()
+        if session.replaying is not None:
+            session.replaying.room.set()
         self._wake(session)
         log.info(
             "session ended",
             extra={"client_id": session.client_id, "user": session.user_name, "reason": reason},
         )
 
-    def deliver(self, user_name: str, messages: list[Message]) -> int:
-        """Queue `messages` (in order) for each session of the user subscribed to them.
+    def deliver(self, user_name: str, messages: list[Message], offset: int | None = None) -> int:
+        """Queue `messages` (in order) for each session of the user subscribed to them;
+        `offset` is the outcome's place in `ocs.events` (None for a client's publication).
 
-        A session whose queue would pass its limit has stopped reading: it is ended, so that
-        its next connect is told to re-handshake, and its messages are dropped and counted.
-        Returns how many sessions got something.
+        A session whose backlog would pass its limit has stopped reading: it is ended, so that
+        its next connect is told to re-handshake (and to replay), and its messages are dropped
+        and counted. Returns how many sessions got something.
         """
         sessions = self.sessions_of(user_name)
         if not sessions:
@@ -139,26 +161,91 @@ class SessionRegistry:
             if not wanted:
                 continue
             subscribed = True
-            if len(session.queue) + len(wanted) > self._queue_limit:
-                self._metrics.messages_dropped.labels("queue_overflow").inc(len(wanted))
-                self.end(session, "queue_overflow")
-                continue
-            session.queue.extend(wanted)
-            reached += 1
-            self._wake(session)
+            if offset is not None and session.replaying is not None:
+                self._hold_back(session, session.replaying, offset, wanted)
+            elif self._enqueue(session, wanted, offset):
+                reached += 1
         if not subscribed:
             self._metrics.messages_dropped.labels("not_subscribed").inc(len(messages))
         return reached
 
-    def take(self, session: Session) -> list[Message]:
-        """Everything queued for the session, now going into a connect reply; the session's
-        `max_interval` starts again from this reply."""
+    def deliver_replayed(self, session: Session, messages: list[Message], offset: int) -> None:
+        """Queue a replayed outcome's messages the session is subscribed to."""
+        wanted = [
+            message
+            for message in messages
+            if not patterns_matching(message["channel"]).isdisjoint(session.subscriptions)
+        ]
+        if wanted and self._enqueue(session, wanted, offset):
+            self._metrics.messages_replayed.inc(len(wanted))
+
+    def acknowledge(self, session: Session, batch: int) -> None:
+        """The client received every connect reply up to batch number `batch`."""
+        if session.acks is not None:
+            session.acks.acknowledge(batch)
+            if session.replaying is not None:
+                session.replaying.room.set()
+
+    def backlog(self, session: Session) -> int:
+        """Messages the session holds: queued, and sent but not acknowledged."""
+        return len(session.queue) + (len(session.acks) if session.acks is not None else 0)
+
+    def start_replay(self, session: Session, requested: str, after: int) -> Replaying:
+        """From now on live outcomes for the session wait until `finish_replay`; none at or
+        before offset `after` is queued."""
+        session.cursor = after if session.cursor is None else max(session.cursor, after)
+        session.replay_requested = requested
+        session.replaying = Replaying(requested)
+        return session.replaying
+
+    def finish_replay(self, session: Session) -> None:
+        """Queue the live outcomes held back during the replay, but those it delivered."""
+        replaying, session.replaying = session.replaying, None
+        if replaying is None or session.ended is not None:
+            return
+        for offset, messages in replaying.held_back:
+            if not self._enqueue(session, messages, offset):
+                return
+
+    def _hold_back(
+        self, session: Session, replaying: Replaying, offset: int, messages: list[Message]
+    ) -> None:
+        replaying.held_back.append((offset, messages))
+        replaying.held_back_count += len(messages)
+        if replaying.held_back_count > self._queue_limit:
+            self._metrics.messages_dropped.labels("queue_overflow").inc(replaying.held_back_count)
+            self.end(session, "queue_overflow")
+
+    def _enqueue(self, session: Session, messages: list[Message], offset: int | None) -> bool:
+        """False if the outcome was already queued, or the session ended at its limit."""
+        if offset is not None:
+            if session.cursor is not None and offset <= session.cursor:
+                return False
+            session.cursor = offset
+        if self.backlog(session) + len(messages) > self._queue_limit:
+            self._metrics.messages_dropped.labels("queue_overflow").inc(len(messages))
+            self.end(session, "queue_overflow")
+            return False
+        session.queue.extend(messages)
+        self._wake(session)
+        return True
+
+    def take(self, session: Session) -> tuple[list[Message], int | None]:
+        """What goes into a connect reply now: everything queued for the session and, with the
+        acknowledgement extension, first what the client has not acknowledged yet; and the
+        reply's batch number (None without the extension). The session's `max_interval`
+        starts again from this reply."""
         messages = list(session.queue)
         session.queue.clear()
         self._metrics.messages_delivered.inc(len(messages))
         if session.held is None and session.ended is None:
             session.expires_at = self._clock() + self._max_interval_s
-        return messages
+        if session.replaying is not None:
+            session.replaying.room.set()
+        if session.acks is None:
+            return messages, None
+        self._metrics.messages_resent.inc(len(session.acks))
+        return session.acks.close_batch(messages)
 
     def hold(
         self, session: Session, timeout_s: float, browser_id: str | None

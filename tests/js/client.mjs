@@ -1,11 +1,14 @@
 // Drives the notifier with the official CometD JavaScript client (npm `cometd`) in Node.
 // Usage: node client.mjs '<json config>'
 //   {url, transport: "long-polling"|"websocket", authorization?, cookie?, subscriptions: [...],
-//    expect: <messages before exiting>, timeoutMs}
+//    expect: <messages before exiting>, timeoutMs, ack?: true (CometD's AckExtension),
+//    replay?: true or a stored position (the project's clients/js/cometd-replay.js)}
 // Prints one JSON object per line: handshake, connect, subscribed, ready, message, done|timeout.
 import {adapt} from "cometd-nodejs-client";
 import {CometD} from "cometd";
+import {AckExtension} from "cometd/AckExtension.js";
 import * as ws from "ws";
+import {ReplayExtension} from "../../clients/js/cometd-replay.js";
 
 const config = JSON.parse(process.argv[2]);
 const emit = (event) => process.stdout.write(JSON.stringify(event) + "\n");
@@ -30,6 +33,11 @@ if (config.transport === "websocket") {
     cometd.unregisterTransport("websocket");
 }
 cometd.configure({url: config.url, requestHeaders: headers, logLevel: config.logLevel ?? "warn"});
+if (config.ack) cometd.registerExtension("ack", new AckExtension());
+if (config.replay) {
+    const position = typeof config.replay === "string" ? config.replay : null;
+    cometd.registerExtension("replay", new ReplayExtension({position}));
+}
 
 function exit(code) {
     clearTimeout(timer);

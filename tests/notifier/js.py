@@ -60,7 +60,11 @@ async def js_client(
     authorization: str | None = None,
     cookie: str | None = None,
     timeout_ms: int = 30000,
+    ack: bool = False,
+    replay: bool | str = False,
 ) -> AsyncIterator[JsClient]:
+    """`ack`: with CometD's AckExtension; `replay`: with the project's ReplayExtension
+    (clients/js/cometd-replay.js), starting from the position given, if any."""
     node_ready()
     config = {
         "url": url,
@@ -70,6 +74,8 @@ async def js_client(
         "authorization": authorization,
         "cookie": cookie,
         "timeoutMs": timeout_ms,
+        "ack": ack,
+        "replay": replay,
     }
     process = await asyncio.create_subprocess_exec(
         "node",

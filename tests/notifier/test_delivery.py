@@ -7,37 +7,12 @@ import time
 import httpx
 import pytest
 
-from notifier.app import Notifier
 from outbound_contracts.events import CommandFailed, RecordsImported
 from tests.notifier.conftest import EventWriter, StartNotifier
-from tests.notifier.raw import Message, RawBayeux
+from tests.notifier.raw import CHANNELS, RawBayeux, poll, sample, subscribed_session
 from tests.notifier.vectors import outcome_for
 
 pytestmark = pytest.mark.kafka
-
-CHANNELS = ("/v2/me/outbound", "/me/internal")
-
-
-async def subscribed_session(raw: RawBayeux, user_name: str = "agent1") -> str:
-    client_id = await raw.handshake(user_name)
-    assert (await raw.subscribe(client_id, *CHANNELS))["successful"] is True
-    await raw.connect(client_id)  # the first connect returns at once
-    return client_id
-
-
-async def poll(raw: RawBayeux, client_id: str, count: int) -> list[Message]:
-    """Long-polls like a client that keeps reading, until `count` messages have arrived."""
-    received: list[Message] = []
-    async with asyncio.timeout(15):
-        while len(received) < count:
-            replies = await raw.connect(client_id)
-            assert replies[-1]["successful"] is True, replies[-1]
-            received.extend(replies[:-1])
-    return received
-
-
-def sample(notifier: Notifier, name: str, **labels: str) -> float:
-    return notifier.metrics.registry.get_sample_value(name, labels) or 0.0
 
 
 async def test_a_failed_command_reaches_the_agent_as_an_error(

@@ -90,7 +90,7 @@ async def test_sessions_expire_unless_a_connect_is_held(
     registry.subscribe(polling, ["/v2/me/outbound"])
     registry.deliver("agent1", [OUTBOUND])
     assert held.done()
-    assert registry.take(polling) == [OUTBOUND]
+    assert registry.take(polling) == ([OUTBOUND], None)
     clock.now += 9.9
     assert registry.expire() == 0
     clock.now += 0.1

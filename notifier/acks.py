@@ -1,0 +1,36 @@
+"""CometD's acknowledgement extension, one session's side of it.
+
+Messages go to the client only in `/meta/connect` replies; each reply closes a batch and
+carries its number in `ext.ack`. What was sent stays here until the client's next connect
+echoes a batch at or past it; until then every connect reply carries it again, so a reply
+lost on the way is sent once more on the next connect.
+"""
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+Message = dict[str, Any]
+
+
+@dataclass(eq=False, slots=True)
+class Acknowledgements:
+    batch: int = 1
+    """The number the next connect reply's batch gets."""
+    unacknowledged: deque[tuple[int, Message]] = field(default_factory=deque)
+
+    def acknowledge(self, batch: int) -> None:
+        """The client received every batch up to `batch`."""
+        while self.unacknowledged and self.unacknowledged[0][0] <= batch:
+            self.unacknowledged.popleft()
+
+    def close_batch(self, new: list[Message]) -> tuple[list[Message], int]:
+        """The messages of the next connect reply (those not yet acknowledged, then `new`)
+        and its batch number."""
+        resent = [message for _, message in self.unacknowledged]
+        self.unacknowledged.extend((self.batch, message) for message in new)
+        batch, self.batch = self.batch, self.batch + 1
+        return [*resent, *new], batch
+
+    def __len__(self) -> int:
+        return len(self.unacknowledged)
