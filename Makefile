@@ -32,12 +32,14 @@ $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 # The desktop page's copy of that client (gateway/desktop/vendor/cometd, package data, so no
-# npm at run time); tests/gateway/test_desktop.py checks it equals the locked package.
+# npm at run time) and of our replay extension (clients/js); tests/gateway/test_vendored_cometd.py
+# checks both equal their sources.
 vendor-cometd: tests/js/node_modules/.installed
-	rm -rf gateway/desktop/vendor/cometd
-	mkdir -p gateway/desktop/vendor/cometd
+	rm -rf gateway/desktop/vendor/cometd gateway/desktop/vendor/gws
+	mkdir -p gateway/desktop/vendor/cometd gateway/desktop/vendor/gws
 	cp tests/js/node_modules/cometd/*.js tests/js/node_modules/cometd/LICENSE \
 		tests/js/node_modules/cometd/package.json gateway/desktop/vendor/cometd/
+	cp clients/js/cometd-replay.js gateway/desktop/vendor/gws/
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'

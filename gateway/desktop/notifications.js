@@ -8,7 +8,14 @@
 // client drop that transport, and once no transport is left it stops for good. A handshake
 // from us resets its transports, so a client found disconnected after a failed handshake is
 // started again (unless the notifier refused the agent).
+//
+// Nothing is lost on the way: the acknowledgement extension has a connect reply lost on the
+// network sent again, and the replay extension (the project's own, vendored from clients/js)
+// has every outcome after the last one shown replayed on the re-handshake after a notifier
+// restart or a dropped session. The last position lives as long as the page.
 import {CometD} from "./vendor/cometd/cometd.js";
+import {AckExtension} from "./vendor/cometd/AckExtension.js";
+import {ReplayExtension} from "./vendor/gws/cometd-replay.js";
 
 export const CHANNELS = ["/v2/me/outbound", "/me/internal"];
 const MAX_BACKOFF_MS = 5000;
@@ -29,9 +36,8 @@ export class Notifications {
                 if (!transports.includes(type)) this.cometd.unregisterTransport(type);
             }
         }
-        // >>> The replay extension (issue 13) registers here, before the handshake:
-        //     this.cometd.registerExtension("replay", new ReplayExtension());
-        // <<<
+        this.cometd.registerExtension("ack", new AckExtension());
+        this.cometd.registerExtension("replay", new ReplayExtension());
         this.connected = false;
     }
 

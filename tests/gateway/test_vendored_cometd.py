@@ -1,4 +1,5 @@
-"""The desktop's CometD client (`make vendor-cometd`) is the npm package as locked, unchanged."""
+"""The desktop's CometD client and replay extension (`make vendor-cometd`) are their sources:
+the npm package as locked, and clients/js, unchanged."""
 
 import json
 
@@ -18,3 +19,8 @@ def test_the_vendored_client_is_the_locked_npm_package_byte_for_byte() -> None:
     assert {path.name for path in VENDORED.glob("*.js")} == installed
     for name in [*installed, "LICENSE", "package.json"]:
         assert (VENDORED / name).read_bytes() == (INSTALLED / name).read_bytes(), name
+
+
+def test_the_desktops_replay_extension_is_the_projects_own_unchanged() -> None:
+    source = REPO / "clients" / "js" / "cometd-replay.js"
+    assert (PAGE_FILES / "vendor" / "gws" / "cometd-replay.js").read_bytes() == source.read_bytes()

@@ -349,10 +349,14 @@ async def test_a_notifier_restart_mid_session_recovers(
     await expect(desk.page.locator("#connection")).to_have_attribute(
         "data-state", "retrying", timeout=OUTCOME_WITHIN_MS
     )
+    # Accepted by the gateway while no notifier runs: its outcome has no session to go to.
+    ended_while_down = await desk.operate("End session")
     await desk_system.notifier.start_async()
-    # The client's own re-handshake (its backoff is at most 5 s), subscribed again.
+    # The client's own re-handshake (its backoff is at most 5 s), subscribed again, and the
+    # replay extension's position brings the outcome the agent missed.
     await desk.connected(transport, within_ms=30_000)
-    await desk.done("End session", "Preview session ended")
+    await desk.outcome(ended_while_down, "Preview session ended")
+    await desk.done("Start preview session", "Preview session")
     await context.close()
 
 
