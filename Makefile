@@ -4,12 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test check install bench clean
+.PHONY: run test check install bench clean promtool
 
 run: $(INSTALLED)
 	$(PY) -m devstack run $(ARGS)
 
-test: $(INSTALLED) tests/js/node_modules/.installed
+test: $(INSTALLED) tests/js/node_modules/.installed promtool
 	$(MAKE) --no-print-directory check
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -24,6 +24,12 @@ install: $(INSTALLED)
 tests/js/node_modules/.installed: tests/js/package-lock.json
 	npm ci --prefix tests/js --no-audit --no-fund
 	touch $@
+
+# Prometheus's linter for every service's /metrics (tests/test_metrics.py): Debian's package,
+# installed once as root on a fresh machine; a no-op where promtool is already there.
+promtool:
+	@command -v promtool >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 prometheus; }
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'

@@ -30,6 +30,7 @@ class DevstackSettings(BaseSettings):
     event_partitions: int = Field(default=6, ge=1)
     gateway_port: int = Field(default=8080, ge=1, le=65535)
     notifier_port: int = Field(default=8081, ge=1, le=65535)
+    worker_port: int = Field(default=8082, ge=1, le=65535)
     users_file: Path = Path("demo/users.json")
     demo_calling_list: Path = Path("demo/calling-list.csv")
 

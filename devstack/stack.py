@@ -131,7 +131,12 @@ def _services(settings: DevstackSettings, bootstrap: str) -> list[Service]:
     }
     gateway_port, notifier_port = settings.gateway_port, settings.notifier_port
     return [
-        Service("ocs_worker", "ocs_worker", common),
+        Service(
+            "ocs_worker",
+            "ocs_worker",
+            {**common, "WORKER_HTTP_PORT": str(settings.worker_port)},
+            f"http://127.0.0.1:{settings.worker_port}/healthz",
+        ),
         Service(
             "notifier",
             "notifier",
@@ -201,6 +206,7 @@ def _print_banner(settings: DevstackSettings, services: list[Service], elapsed: 
 ready in {elapsed:.1f} s ({running}).
   desktop / HTTP API : {gateway}/api/v2/me/outbound-records/{{recordHandle}}  (docs: {gateway}/docs)
   CometD             : http://127.0.0.1:{settings.notifier_port}/api/v2/notifications
+  worker status      : http://127.0.0.1:{settings.worker_port}/metrics  (/healthz, /readyz)
   demo logins        : agent1 / password, agent2 / password (agent3 lacks api-voice-outbound)
   try it             : curl -u agent1:password -H 'Content-Type: application/json' \\
                          {gateway}/api/v2/me/outbound-records/9 -d '{{"operationName": \

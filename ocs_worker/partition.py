@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaProducer, TopicPartition
 
 from ocs_worker.changes import encode_change
 from ocs_worker.engine import apply
+from ocs_worker.metrics import WorkerMetrics
 from ocs_worker.state import PartitionState
 from outbound_contracts.codec import ContractViolation, decode_command, encode
 from outbound_contracts.commands import AgentCommand, Command
@@ -47,6 +48,7 @@ class OwnedPartition:
     state: PartitionState
     topics: TopicNames
     group_id: str
+    metrics: WorkerMetrics
     next_offset: int | None = None
     """Offsets below this are already committed: a stale fetch must not apply them again."""
 
@@ -56,6 +58,7 @@ class OwnedPartition:
             messages = [m for m in messages if m.offset >= self.next_offset]
         if not messages:
             return 0
+        began = time.perf_counter()
         await self.producer.begin_transaction()
         try:
             sends: list[asyncio.Future[Any]] = []
@@ -70,18 +73,24 @@ class OwnedPartition:
             # The state already holds this batch's changes: only a restore can undo them,
             # so the worker stops and its partitions are restored by whoever owns them next.
             log.exception("transaction on %s failed; the worker must restart", self.source)
+            self.metrics.transactions.labels("failed").inc()
             raise
+        self.metrics.transactions.labels("committed").inc()
+        self.metrics.transaction_seconds.observe(time.perf_counter() - began)
         self.next_offset = messages[-1].offset + 1
         return len(messages)
 
     async def _handle(self, message: Record) -> list[asyncio.Future[Any]]:
+        reason = "undecodable"
         try:
             command = decode_command(message.value)
+            reason = "wrong_key"
             _check_key(command, message.key)
+            reason = "expired"
             _check_deadline(command, message)
         except ContractViolation as violation:
             log.warning("dead-lettering %s@%d: %s", self.source, message.offset, violation)
-            return [await self._dead_letter(message, str(violation))]
+            return [await self._dead_letter(message, str(violation), reason)]
         started = time.perf_counter_ns()
         try:
             transition = apply(self.state, command)
@@ -89,9 +98,10 @@ class OwnedPartition:
             # `apply` is pure, so the state is untouched; restarting would only meet the same
             # command again, forever.
             log.exception("dead-lettering %s@%d: the engine failed", self.source, message.offset)
-            reason = f"engine failed: {type(failure).__name__}: {failure}"
-            return [await self._dead_letter(message, reason)]
+            detail = f"engine failed: {type(failure).__name__}: {failure}"
+            return [await self._dead_letter(message, detail, "engine_failed")]
         elapsed = time.perf_counter_ns() - started
+        self.metrics.commands_applied.labels(command.type).inc()
         self.state.with_changes(transition.changes)
         sends = []
         for outcome in transition.outcomes:
@@ -113,9 +123,11 @@ class OwnedPartition:
             )
         return sends
 
-    async def _dead_letter(self, message: Record, reason: str) -> asyncio.Future[Any]:
+    async def _dead_letter(self, message: Record, detail: str, reason: str) -> asyncio.Future[Any]:
+        """`detail` is the header a person reads; `reason` the metric's bounded label."""
+        self.metrics.dead_letters.labels(reason).inc()
         headers = [
-            ("reason", reason.encode()),
+            ("reason", detail.encode()),
             ("source-topic", message.topic.encode()),
             ("source-partition", str(message.partition).encode()),
             ("source-offset", str(message.offset).encode()),

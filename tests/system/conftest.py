@@ -93,7 +93,7 @@ def build_system(bootstrap: str, topics: TopicNames, logs: Path) -> System:
         "WORKER_SESSION_TIMEOUT_MS": "6000",
         "WORKER_HEARTBEAT_INTERVAL_MS": "1000",
     }
-    gateway_port, notifier_port = str(free_port()), str(free_port())
+    gateway_port, notifier_port, worker_port = (str(free_port()) for _ in range(3))
 
     def child(module: str, ready_url: str | None = None, **env: str) -> ChildProcess:
         return ChildProcess(
@@ -110,7 +110,9 @@ def build_system(bootstrap: str, topics: TopicNames, logs: Path) -> System:
         gateway=child(
             "gateway", f"http://127.0.0.1:{gateway_port}/readyz", GATEWAY_PORT=gateway_port
         ),
-        worker=child("ocs_worker"),
+        worker=child(
+            "ocs_worker", f"http://127.0.0.1:{worker_port}/readyz", WORKER_HTTP_PORT=worker_port
+        ),
         notifier=child(
             "notifier", f"http://127.0.0.1:{notifier_port}/readyz", NOTIFIER_PORT=notifier_port
         ),
