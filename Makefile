@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 run: $(INSTALLED)
 	$(PY) -m devstack run $(ARGS)
 
-test: $(INSTALLED) tests/js/node_modules/.installed promtool
+test: $(INSTALLED) tests/js/node_modules/.installed tests/asyncapi/node_modules/.installed promtool
 	$(MAKE) --no-print-directory check
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -30,6 +30,11 @@ tests/js/node_modules/.installed: tests/js/package-lock.json
 promtool:
 	@command -v promtool >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 prometheus; }
+
+# The AsyncAPI project's parser, which validates docs/asyncapi.json, as locked.
+tests/asyncapi/node_modules/.installed: tests/asyncapi/package-lock.json
+	npm ci --prefix tests/asyncapi --no-audit --no-fund
+	touch $@
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'

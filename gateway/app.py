@@ -26,6 +26,7 @@ from gateway.openapi import (
 )
 from gateway.routes import Intake, outbound_router
 from gateway.settings import GatewaySettings
+from outbound_contracts.asyncapi import asyncapi_document
 from outbound_contracts.identity import UserDirectory
 from outbound_contracts.topics import TopicNames
 
@@ -114,6 +115,11 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
     )
     async def prometheus() -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/asyncapi.json", include_in_schema=False)
+    async def asyncapi() -> Response:
+        """The Kafka topics' contract, beside the HTTP API's /openapi.json."""
+        return JSONResponse(asyncapi_document())
 
     @app.get(
         "/api/v2/me",

@@ -12,10 +12,10 @@ from typing import Any, Protocol
 
 from aiokafka import AIOKafkaProducer, TopicPartition
 
-from ocs_worker.changes import encode_change
 from ocs_worker.engine import apply
 from ocs_worker.metrics import WorkerMetrics
 from ocs_worker.state import PartitionState
+from outbound_contracts.changelog import encode_change
 from outbound_contracts.codec import ContractViolation, decode_command, encode
 from outbound_contracts.commands import AgentCommand, Command
 from outbound_contracts.deadline import appended_too_late

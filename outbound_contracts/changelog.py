@@ -1,4 +1,5 @@
-"""State changes: what the core decides, what the changelog stores, what a restore replays.
+"""`ocs.records-changelog`: the worker's state changes, what a restore replays; published so
+that other teams may read the latest state of each entity.
 
 One change replaces one entity (a campaign definition, a record, an agent's preview session, a
 do-not-call phone), so the compacted changelog keeps exactly the latest value of each.
