@@ -17,6 +17,7 @@ check: $(INSTALLED)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(PY) -m mypy examples
 
 install: $(INSTALLED)
 
