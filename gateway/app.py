@@ -26,9 +26,11 @@ from gateway.openapi import (
 )
 from gateway.routes import Intake, outbound_router
 from gateway.settings import GatewaySettings
+from gateway.tracing import instrument_requests
 from outbound_contracts.asyncapi import asyncapi_document
 from outbound_contracts.identity import UserDirectory
 from outbound_contracts.topics import TopicNames
+from outbound_contracts.tracing import Tracing
 
 log = logging.getLogger("gateway")
 
@@ -37,6 +39,7 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
     """The gateway; `publisher` replaces Kafka in unit tests (the lifespan then owns nothing)."""
     gatekeeper = Gatekeeper(UserDirectory.load(settings.users_file), settings)
     metrics = GatewayMetrics()
+    tracing = Tracing.exporting_to(settings.otlp_endpoint, "gateway")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, CommandPublisher]]:
@@ -47,12 +50,14 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
             settings.kafka_bootstrap_servers,
             TopicNames.with_prefix(settings.topic_prefix).commands,
             settings.publish_timeout_seconds,
+            tracing,
         )
         await kafka.start()
         try:
             yield {"publisher": kafka}
         finally:
             await kafka.stop()
+            tracing.shutdown()
 
     app = FastAPI(
         title="GWS v2 Outbound API",
@@ -67,6 +72,8 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
         responses=UNEXPECTED_FAILURE,
     )
     declare_security_schemes(app)
+    if tracing.provider is not None:
+        instrument_requests(app, tracing.provider)
     app.include_router(
         outbound_router(Intake(gatekeeper, metrics, max_body_bytes=settings.max_body_bytes))
     )

@@ -25,6 +25,7 @@ from notifier.settings import NotifierSettings
 from notifier.transports import LongPolling, OriginGuard, WebSocketTransport
 from outbound_contracts.credentials import Authenticator
 from outbound_contracts.identity import UserDirectory
+from outbound_contracts.tracing import Tracing
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +55,12 @@ class Notifier:
             ),
             self.metrics,
         )
+        self.tracing = Tracing.exporting_to(settings.otlp_endpoint, "notifier")
         self.consumer = EventConsumer(
             settings.kafka_bootstrap_servers,
             settings.topics.events,
             Delivery(self.registry, self.metrics),
+            self.tracing,
         )
 
     async def sweep(self) -> None:
@@ -90,6 +93,7 @@ def create_app(settings: NotifierSettings) -> FastAPI:
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            notifier.tracing.shutdown()
 
     app = FastAPI(title="GWS notifier", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.notifier = notifier

@@ -13,6 +13,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from notifier.delivery import Delivery
+from outbound_contracts.tracing import Tracing
 
 log = logging.getLogger(__name__)
 
@@ -20,10 +21,13 @@ _RESTART_DELAY_S = 1.0
 
 
 class EventConsumer:
-    def __init__(self, bootstrap_servers: str, topic: str, delivery: Delivery) -> None:
+    def __init__(
+        self, bootstrap_servers: str, topic: str, delivery: Delivery, tracing: Tracing
+    ) -> None:
         self._bootstrap_servers = bootstrap_servers
         self._topic = topic
         self._delivery = delivery
+        self._tracing = tracing
         self.ready = asyncio.Event()
 
     async def run(self) -> None:
@@ -62,11 +66,13 @@ class EventConsumer:
                 batches = await consumer.getmany(timeout_ms=1000)
                 for partition, records in batches.items():
                     for record in records:
-                        self._delivery.handle(
-                            record.value,
-                            timestamp_ms=record.timestamp,
-                            origin=f"{partition.topic}/{partition.partition}@{record.offset}",
-                        )
+                        origin = f"{partition.topic}/{partition.partition}@{record.offset}"
+                        with self._tracing.continuing(
+                            "notifier deliver", record.headers, {"ocs.event.origin": origin}
+                        ):
+                            self._delivery.handle(
+                                record.value, timestamp_ms=record.timestamp, origin=origin
+                            )
         finally:
             self.ready.clear()
             await consumer.stop()

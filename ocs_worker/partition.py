@@ -7,10 +7,12 @@ changelog entries (same partition number as the commands) and the consumer offse
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaProducer, TopicPartition
+from opentelemetry.trace import Span
 
 from ocs_worker.engine import apply
 from ocs_worker.metrics import WorkerMetrics
@@ -21,6 +23,7 @@ from outbound_contracts.commands import AgentCommand, Command
 from outbound_contracts.deadline import appended_too_late
 from outbound_contracts.events import AgentOutcome, RecordsImported
 from outbound_contracts.topics import TopicNames, campaign_key, user_key
+from outbound_contracts.tracing import Tracing
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,7 @@ class Record(Protocol):
     timestamp_type: int
     key: bytes | None
     value: bytes | None
+    headers: Sequence[tuple[str, bytes]]
 
 
 def transactional_id(group_id: str, partition: TopicPartition) -> str:
@@ -49,6 +53,7 @@ class OwnedPartition:
     topics: TopicNames
     group_id: str
     metrics: WorkerMetrics
+    tracing: Tracing
     next_offset: int | None = None
     """Offsets below this are already committed: a stale fetch must not apply them again."""
 
@@ -81,6 +86,15 @@ class OwnedPartition:
         return len(messages)
 
     async def _handle(self, message: Record) -> list[asyncio.Future[Any]]:
+        """One command, in the span that continues its trace (when tracing is on)."""
+        where = {
+            "messaging.kafka.partition": message.partition,
+            "messaging.kafka.offset": message.offset,
+        }
+        with self.tracing.continuing("ocs_worker apply", message.headers, where) as span:
+            return await self._apply(message, span)
+
+    async def _apply(self, message: Record, span: Span | None) -> list[asyncio.Future[Any]]:
         reason = "undecodable"
         try:
             command = decode_command(message.value)
@@ -102,17 +116,26 @@ class OwnedPartition:
             return [await self._dead_letter(message, detail, "engine_failed")]
         elapsed = time.perf_counter_ns() - started
         self.metrics.commands_applied.labels(command.type).inc()
+        if span is not None:
+            span.set_attribute("ocs.command.type", command.type)
+        trace = self.tracing.headers() or None
         self.state.with_changes(transition.changes)
         sends = []
         for outcome in transition.outcomes:
             if isinstance(outcome, RecordsImported):
                 key = campaign_key(outcome.application_id, outcome.campaign_name)
-                sends.append(await self.producer.send(self.topics.events, encode(outcome), key))
+                sends.append(
+                    await self.producer.send(
+                        self.topics.events, encode(outcome), key, headers=trace
+                    )
+                )
                 continue
             timed: AgentOutcome = outcome.model_copy(update={"processing_ns": elapsed})
             value = encode(timed)
             sends.append(
-                await self.producer.send(self.topics.events, value, user_key(timed.user_name))
+                await self.producer.send(
+                    self.topics.events, value, user_key(timed.user_name), headers=trace
+                )
             )
         for change in transition.changes:
             key, value = encode_change(change)

@@ -17,6 +17,7 @@ from ocs_worker.partition import OwnedPartition, transactional_id
 from ocs_worker.restore import restore
 from ocs_worker.settings import WorkerSettings
 from ocs_worker.txn_retry import shorten_concurrent_transactions_backoff
+from outbound_contracts.tracing import Tracing
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ class OcsWorker(ConsumerRebalanceListener):  # type: ignore[misc]
         self._in_group = False
         self.applied = 0
         self.metrics = WorkerMetrics()
+        self._tracing = Tracing.exporting_to(settings.otlp_endpoint, "ocs_worker")
 
     @property
     def owned_partitions(self) -> list[int]:
@@ -45,8 +47,11 @@ class OcsWorker(ConsumerRebalanceListener):  # type: ignore[misc]
         listener (`/metrics`, `/healthz`, `/readyz`) lives exactly as long."""
         settings = self._settings
         app = status_app(self.metrics, lambda: self.ready)
-        async with serving(app, settings.http_host, settings.http_port):
-            await self._consume(stop)
+        try:
+            async with serving(app, settings.http_host, settings.http_port):
+                await self._consume(stop)
+        finally:
+            self._tracing.shutdown()
 
     async def _consume(self, stop: asyncio.Event) -> None:
         shorten_concurrent_transactions_backoff()
@@ -116,6 +121,7 @@ class OcsWorker(ConsumerRebalanceListener):  # type: ignore[misc]
                     topics=self._topics,
                     group_id=self._settings.group_id,
                     metrics=self.metrics,
+                    tracing=self._tracing,
                 )
             self.metrics.owned_partitions.set(len(self._owned))
             self._in_group = True
