@@ -60,10 +60,6 @@ class Tracing:
         provider.add_span_processor(BatchSpanProcessor(exporter))
         return cls(provider, service)
 
-    @property
-    def enabled(self) -> bool:
-        return self._tracer is not None
-
     def headers(self) -> list[tuple[str, bytes]]:
         """The current span's context as Kafka headers; none when off."""
         if self._tracer is None:
