@@ -5,12 +5,13 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test check install bench clean vendor-cometd test-containers compose-up compose-down
+.PHONY: run test check install bench clean vendor-cometd promtool test-containers compose-up compose-down
 
 run: $(INSTALLED)
 	$(PY) -m devstack run $(ARGS)
 
-test: $(INSTALLED) tests/js/node_modules/.installed $(CHROMIUM)
+test: $(INSTALLED) tests/js/node_modules/.installed tests/asyncapi/node_modules/.installed \
+		$(CHROMIUM) promtool
 	$(MAKE) --no-print-directory check
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -18,6 +19,7 @@ check: $(INSTALLED)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(PY) -m mypy examples
 
 install: $(INSTALLED)
 
@@ -40,6 +42,17 @@ vendor-cometd: tests/js/node_modules/.installed
 	cp tests/js/node_modules/cometd/*.js tests/js/node_modules/cometd/LICENSE \
 		tests/js/node_modules/cometd/package.json gateway/desktop/vendor/cometd/
 	cp clients/js/cometd-replay.js gateway/desktop/vendor/gws/
+
+# Prometheus's linter for every service's /metrics (tests/test_metrics.py): Debian's package,
+# installed once as root on a fresh machine; a no-op where promtool is already there.
+promtool:
+	@command -v promtool >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 prometheus; }
+
+# The AsyncAPI project's parser, which validates docs/asyncapi.json, as locked.
+tests/asyncapi/node_modules/.installed: tests/asyncapi/package-lock.json
+	npm ci --prefix tests/asyncapi --no-audit --no-fund
+	touch $@
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'

@@ -105,6 +105,8 @@ class BenchCluster:
     ) -> ChildProcess:
         """`python -m <module>` against this broker and `topics`; not started yet."""
         label = name or module
+        if module == "ocs_worker":
+            env = {"WORKER_HTTP_PORT": str(free_port()), **env}
         port = env.get("GATEWAY_PORT") or env.get("NOTIFIER_PORT")
         ready = None
         if port is not None:

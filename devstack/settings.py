@@ -5,6 +5,8 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from outbound_contracts.topics import DEFAULT_COMMAND_PARTITIONS, DEFAULT_EVENT_PARTITIONS
+
 
 class DevstackSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DEVSTACK_", frozen=True)
@@ -26,10 +28,11 @@ class DevstackSettings(BaseSettings):
     broker_port: int = Field(default=19092, ge=1, le=65535)
     controller_port: int = Field(default=19093, ge=1, le=65535)
     broker_heap: str = "1g"
-    command_partitions: int = Field(default=6, ge=1)
-    event_partitions: int = Field(default=6, ge=1)
+    command_partitions: int = Field(default=DEFAULT_COMMAND_PARTITIONS, ge=1)
+    event_partitions: int = Field(default=DEFAULT_EVENT_PARTITIONS, ge=1)
     gateway_port: int = Field(default=8080, ge=1, le=65535)
     notifier_port: int = Field(default=8081, ge=1, le=65535)
+    worker_port: int = Field(default=8082, ge=1, le=65535)
     users_file: Path = Path("demo/users.json")
     demo_calling_list: Path = Path("demo/calling-list.csv")
 

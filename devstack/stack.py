@@ -138,7 +138,12 @@ def _services(settings: DevstackSettings, bootstrap: str) -> list[Service]:
     # The desktop page on the gateway's port calls the notifier on its own: another origin.
     desktop_origins = [f"http://{host}:{gateway_port}" for host in ("127.0.0.1", "localhost")]
     return [
-        Service("ocs_worker", "ocs_worker", common),
+        Service(
+            "ocs_worker",
+            "ocs_worker",
+            {**common, "WORKER_HTTP_PORT": str(settings.worker_port)},
+            f"http://127.0.0.1:{settings.worker_port}/healthz",
+        ),
         Service(
             "notifier",
             "notifier",
@@ -236,6 +241,7 @@ ready in {elapsed:.1f} s ({running}).
   agent desktop      : {gateway}/desktop/  (sign in as agent1 / password)
   HTTP API           : {gateway}/api/v2/me/outbound-records/{{recordHandle}}  (docs: {gateway}/docs)
   CometD             : http://127.0.0.1:{settings.notifier_port}/api/v2/notifications
+  worker status      : http://127.0.0.1:{settings.worker_port}/metrics  (/healthz, /readyz)
   demo logins        : agent1 / password, agent2 / password (agent3 lacks api-voice-outbound)
   try it             : curl -u agent1:password -H 'Content-Type: application/json' \\
                          {gateway}/api/v2/me/outbound-records/9 -d '{{"operationName": \

@@ -3,7 +3,15 @@
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import for_code
 
-from outbound_contracts.topics import TopicNames
+from outbound_contracts.topics import (
+    COMMANDS,
+    DEAD_LETTER,
+    DEAD_LETTER_PARTITIONS,
+    EVENTS,
+    RECORDS_CHANGELOG,
+    TOPIC_CONFIGS,
+    TopicNames,
+)
 
 _TOPIC_ALREADY_EXISTS = 36
 
@@ -18,22 +26,20 @@ async def provision_topics(
     """Commands and changelog share a partition count: changelog partition N is the state of
     command partition N."""
     wanted = [
-        # The broker's append time is what the gateway and the worker check a command's
-        # `accept_by_ns` against: one clock, one verdict (docs/decisions.md).
-        NewTopic(
-            topics.commands,
-            command_partitions,
-            1,
-            topic_configs={"message.timestamp.type": "LogAppendTime"},
-        ),
-        NewTopic(topics.events, event_partitions, 1),
+        NewTopic(topics.commands, command_partitions, 1, topic_configs=TOPIC_CONFIGS[COMMANDS]),
+        NewTopic(topics.events, event_partitions, 1, topic_configs=TOPIC_CONFIGS[EVENTS]),
         NewTopic(
             topics.records_changelog,
             command_partitions,
             1,
-            topic_configs={"cleanup.policy": "compact", "min.compaction.lag.ms": "0"},
+            topic_configs=TOPIC_CONFIGS[RECORDS_CHANGELOG],
         ),
-        NewTopic(topics.dead_letter, 1, 1, topic_configs={"retention.ms": "-1"}),
+        NewTopic(
+            topics.dead_letter,
+            DEAD_LETTER_PARTITIONS,
+            1,
+            topic_configs=TOPIC_CONFIGS[DEAD_LETTER],
+        ),
     ]
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()

@@ -28,9 +28,12 @@ from gateway.openapi import (
 )
 from gateway.routes import Intake, outbound_router
 from gateway.settings import GatewaySettings
+from gateway.tracing import instrument_requests
+from outbound_contracts.asyncapi import asyncapi_document
 from outbound_contracts.http_security import SecurityHeaders
 from outbound_contracts.identity import UserDirectory
 from outbound_contracts.topics import TopicNames
+from outbound_contracts.tracing import Tracing
 
 log = logging.getLogger("gateway")
 
@@ -39,6 +42,7 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
     """The gateway; `publisher` replaces Kafka in unit tests (the lifespan then owns nothing)."""
     metrics = GatewayMetrics()
     gatekeeper = Gatekeeper(UserDirectory.load(settings.users_file), settings, metrics)
+    tracing = Tracing.exporting_to(settings.otlp_endpoint, "gateway")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, CommandPublisher]]:
@@ -49,12 +53,14 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
             settings.kafka_bootstrap_servers,
             TopicNames.with_prefix(settings.topic_prefix).commands,
             settings.publish_timeout_seconds,
+            tracing,
         )
         await kafka.start()
         try:
             yield {"publisher": kafka}
         finally:
             await kafka.stop()
+            tracing.shutdown()
 
     app = FastAPI(
         title="GWS v2 Outbound API",
@@ -70,6 +76,8 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
     )
     declare_security_schemes(app)
     serve_browsers(app, settings.allowed_origins)
+    if tracing.provider is not None:
+        instrument_requests(app, tracing.provider)
     # Added last, so it is outermost: every reply carries the headers, refusals included.
     app.add_middleware(SecurityHeaders, hsts=settings.tls is not None)
     app.include_router(
@@ -120,6 +128,11 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
     )
     async def prometheus() -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/asyncapi.json", include_in_schema=False)
+    async def asyncapi() -> Response:
+        """The Kafka topics' contract, beside the HTTP API's /openapi.json."""
+        return JSONResponse(asyncapi_document())
 
     @app.get(
         "/api/v2/me",

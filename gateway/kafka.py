@@ -13,6 +13,7 @@ from gateway.errors import not_accepted
 from outbound_contracts.codec import encode
 from outbound_contracts.commands import AgentCommand
 from outbound_contracts.deadline import LOG_APPEND_TIME, appended_too_late
+from outbound_contracts.tracing import Tracing
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,11 @@ class KafkaCommandPublisher:
     and `/readyz` says not ready.
     """
 
-    def __init__(self, bootstrap_servers: str, topic: str, timeout_seconds: float) -> None:
+    def __init__(
+        self, bootstrap_servers: str, topic: str, timeout_seconds: float, tracing: Tracing
+    ) -> None:
         self._topic = topic
+        self._tracing = tracing
         self._timeout = timeout_seconds
         self._deadline_ns = int(timeout_seconds * (1 - _ACK_GRACE_SHARE) * 1e9)
         self._warned_of_producer_timestamps = False
@@ -96,7 +100,10 @@ class KafkaCommandPublisher:
         try:
             async with asyncio.timeout(self._timeout):
                 written = await self._producer.send_and_wait(
-                    self._topic, encode(command), key=command.partition_key
+                    self._topic,
+                    encode(command),
+                    key=command.partition_key,
+                    headers=self._tracing.headers() or None,
                 )
         except TimeoutError as error:
             raise not_accepted("the message broker did not confirm it in time") from error

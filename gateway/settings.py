@@ -50,6 +50,11 @@ class GatewaySettings(BaseSettings, SignInThrottleSettings, TlsSettings):
         min_length=1,
         validation_alias=AliasChoices("GATEWAY_GWS_SESSION_SECRET", "GWS_SESSION_SECRET"),
     )
+    otlp_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("GATEWAY_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"),
+        description="OTLP/HTTP collector base URL (spans go to /v1/traces); none: no tracing",
+    )
 
     @field_validator("allowed_origins")
     @classmethod

@@ -28,6 +28,7 @@ from outbound_contracts.http_security import SecurityHeaders
 from outbound_contracts.identity import UserDirectory
 from outbound_contracts.origins import OriginPolicy
 from outbound_contracts.sign_in_throttle import SignInThrottle
+from outbound_contracts.tracing import Tracing
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,9 @@ class Notifier:
             on_refusal=lambda reason: self.metrics.sign_ins_refused.labels(reason).inc(),
         )
         delivery = Delivery(self.registry, self.metrics)
+        self.tracing = Tracing.exporting_to(settings.otlp_endpoint, "notifier")
         self.consumer = EventConsumer(
-            settings.kafka_bootstrap_servers, settings.topics.events, delivery
+            settings.kafka_bootstrap_servers, settings.topics.events, delivery, self.tracing
         )
         self.replayer = Replayer(
             settings.kafka_bootstrap_servers,
@@ -105,6 +107,7 @@ def create_app(settings: NotifierSettings) -> FastAPI:
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            notifier.tracing.shutdown()
 
     app = FastAPI(title="GWS notifier", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.notifier = notifier

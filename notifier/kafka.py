@@ -15,6 +15,7 @@ from aiokafka.errors import KafkaError
 
 from notifier.delivery import Delivery
 from notifier.positions import Position
+from outbound_contracts.tracing import Tracing
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +35,14 @@ def events_reader(bootstrap_servers: str, client_id: str) -> AIOKafkaConsumer:
 
 
 class EventConsumer:
-    def __init__(self, bootstrap_servers: str, topic: str, delivery: Delivery) -> None:
+    def __init__(
+        self, bootstrap_servers: str, topic: str, delivery: Delivery, tracing: Tracing
+    ) -> None:
         self._bootstrap_servers = bootstrap_servers
         self._topic = topic
         self._delivery = delivery
         self._next_offsets: dict[int, int] = {}
+        self._tracing = tracing
         self.ready = asyncio.Event()
 
     def next_offset(self, partition: int) -> int | None:
@@ -78,12 +82,16 @@ class EventConsumer:
                 batches = await consumer.getmany(timeout_ms=1000)
                 for partition, records in batches.items():
                     for record in records:
-                        self._delivery.handle(
-                            record.value,
-                            timestamp_ms=record.timestamp,
-                            position=Position(partition.partition, record.offset),
-                            origin=f"{partition.topic}/{partition.partition}@{record.offset}",
-                        )
+                        origin = f"{partition.topic}/{partition.partition}@{record.offset}"
+                        with self._tracing.continuing(
+                            "notifier deliver", record.headers, {"ocs.event.origin": origin}
+                        ):
+                            self._delivery.handle(
+                                record.value,
+                                timestamp_ms=record.timestamp,
+                                position=Position(partition.partition, record.offset),
+                                origin=origin,
+                            )
                         self._next_offsets[partition.partition] = record.offset + 1
         finally:
             self.ready.clear()

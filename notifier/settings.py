@@ -55,6 +55,11 @@ class NotifierSettings(BaseSettings, SignInThrottleSettings, TlsSettings):
         validation_alias=AliasChoices("NOTIFIER_GWS_SESSION_SECRET", "GWS_SESSION_SECRET"),
         description="Shared with the gateway: verifies its session cookie",
     )
+    otlp_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("NOTIFIER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"),
+        description="OTLP/HTTP collector base URL (spans go to /v1/traces); none: no tracing",
+    )
 
     @field_validator("session_secret")
     @classmethod

@@ -11,13 +11,6 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ocs_worker.changes import (
-    CampaignDefined,
-    Change,
-    PhoneBlocked,
-    PreviewSessionChanged,
-    RecordStored,
-)
 from ocs_worker.outcomes import (
     OcsError,
     Outcome,
@@ -29,6 +22,13 @@ from ocs_worker.outcomes import (
     request_user_data,
 )
 from ocs_worker.state import CampaignState, PartitionState, is_dialable, is_final
+from outbound_contracts.changelog import (
+    CampaignDefined,
+    Change,
+    PhoneBlocked,
+    PreviewSessionChanged,
+    RecordStored,
+)
 from outbound_contracts.commands import (
     AddRecord,
     AgentCommand,

@@ -7,19 +7,23 @@ changelog entries (same partition number as the commands) and the consumer offse
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaProducer, TopicPartition
+from opentelemetry.trace import Span
 
-from ocs_worker.changes import encode_change
 from ocs_worker.engine import apply
+from ocs_worker.metrics import WorkerMetrics
 from ocs_worker.state import PartitionState
+from outbound_contracts.changelog import encode_change
 from outbound_contracts.codec import ContractViolation, decode_command, encode
 from outbound_contracts.commands import AgentCommand, Command
 from outbound_contracts.deadline import appended_too_late
 from outbound_contracts.events import AgentOutcome, RecordsImported
 from outbound_contracts.topics import TopicNames, campaign_key, user_key
+from outbound_contracts.tracing import Tracing
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +38,7 @@ class Record(Protocol):
     timestamp_type: int
     key: bytes | None
     value: bytes | None
+    headers: Sequence[tuple[str, bytes]]
 
 
 def transactional_id(group_id: str, partition: TopicPartition) -> str:
@@ -47,6 +52,8 @@ class OwnedPartition:
     state: PartitionState
     topics: TopicNames
     group_id: str
+    metrics: WorkerMetrics
+    tracing: Tracing
     next_offset: int | None = None
     """Offsets below this are already committed: a stale fetch must not apply them again."""
 
@@ -56,6 +63,7 @@ class OwnedPartition:
             messages = [m for m in messages if m.offset >= self.next_offset]
         if not messages:
             return 0
+        began = time.perf_counter()
         await self.producer.begin_transaction()
         try:
             sends: list[asyncio.Future[Any]] = []
@@ -70,18 +78,33 @@ class OwnedPartition:
             # The state already holds this batch's changes: only a restore can undo them,
             # so the worker stops and its partitions are restored by whoever owns them next.
             log.exception("transaction on %s failed; the worker must restart", self.source)
+            self.metrics.transactions.labels("failed").inc()
             raise
+        self.metrics.transactions.labels("committed").inc()
+        self.metrics.transaction_seconds.observe(time.perf_counter() - began)
         self.next_offset = messages[-1].offset + 1
         return len(messages)
 
     async def _handle(self, message: Record) -> list[asyncio.Future[Any]]:
+        """One command, in the span that continues its trace (when tracing is on)."""
+        where = {
+            "messaging.kafka.partition": message.partition,
+            "messaging.kafka.offset": message.offset,
+        }
+        with self.tracing.continuing("ocs_worker apply", message.headers, where) as span:
+            return await self._apply(message, span)
+
+    async def _apply(self, message: Record, span: Span | None) -> list[asyncio.Future[Any]]:
+        reason = "undecodable"
         try:
             command = decode_command(message.value)
+            reason = "wrong_key"
             _check_key(command, message.key)
+            reason = "expired"
             _check_deadline(command, message)
         except ContractViolation as violation:
             log.warning("dead-lettering %s@%d: %s", self.source, message.offset, violation)
-            return [await self._dead_letter(message, str(violation))]
+            return [await self._dead_letter(message, str(violation), reason)]
         started = time.perf_counter_ns()
         try:
             transition = apply(self.state, command)
@@ -89,20 +112,30 @@ class OwnedPartition:
             # `apply` is pure, so the state is untouched; restarting would only meet the same
             # command again, forever.
             log.exception("dead-lettering %s@%d: the engine failed", self.source, message.offset)
-            reason = f"engine failed: {type(failure).__name__}: {failure}"
-            return [await self._dead_letter(message, reason)]
+            detail = f"engine failed: {type(failure).__name__}: {failure}"
+            return [await self._dead_letter(message, detail, "engine_failed")]
         elapsed = time.perf_counter_ns() - started
+        self.metrics.commands_applied.labels(command.type).inc()
+        if span is not None:
+            span.set_attribute("ocs.command.type", command.type)
+        trace = self.tracing.headers() or None
         self.state.with_changes(transition.changes)
         sends = []
         for outcome in transition.outcomes:
             if isinstance(outcome, RecordsImported):
                 key = campaign_key(outcome.application_id, outcome.campaign_name)
-                sends.append(await self.producer.send(self.topics.events, encode(outcome), key))
+                sends.append(
+                    await self.producer.send(
+                        self.topics.events, encode(outcome), key, headers=trace
+                    )
+                )
                 continue
             timed: AgentOutcome = outcome.model_copy(update={"processing_ns": elapsed})
             value = encode(timed)
             sends.append(
-                await self.producer.send(self.topics.events, value, user_key(timed.user_name))
+                await self.producer.send(
+                    self.topics.events, value, user_key(timed.user_name), headers=trace
+                )
             )
         for change in transition.changes:
             key, value = encode_change(change)
@@ -113,9 +146,11 @@ class OwnedPartition:
             )
         return sends
 
-    async def _dead_letter(self, message: Record, reason: str) -> asyncio.Future[Any]:
+    async def _dead_letter(self, message: Record, detail: str, reason: str) -> asyncio.Future[Any]:
+        """`detail` is the header a person reads; `reason` the metric's bounded label."""
+        self.metrics.dead_letters.labels(reason).inc()
         headers = [
-            ("reason", reason.encode()),
+            ("reason", detail.encode()),
             ("source-topic", message.topic.encode()),
             ("source-partition", str(message.partition).encode()),
             ("source-offset", str(message.offset).encode()),

@@ -4,8 +4,8 @@ import logging
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from ocs_worker.changes import decode_change
 from ocs_worker.state import PartitionState
+from outbound_contracts.changelog import decode_change
 
 log = logging.getLogger(__name__)
 

@@ -7,13 +7,17 @@ on revocation it finishes the batch in hand and lets those partitions go.
 
 import asyncio
 import logging
+import time
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 
+from ocs_worker.http import serving, status_app
+from ocs_worker.metrics import WorkerMetrics
 from ocs_worker.partition import OwnedPartition, transactional_id
 from ocs_worker.restore import restore
 from ocs_worker.settings import WorkerSettings
 from ocs_worker.txn_retry import shorten_concurrent_transactions_backoff
+from outbound_contracts.tracing import Tracing
 
 log = logging.getLogger(__name__)
 
@@ -24,14 +28,32 @@ class OcsWorker(ConsumerRebalanceListener):  # type: ignore[misc]
         self._topics = settings.topics
         self._owned: dict[TopicPartition, OwnedPartition] = {}
         self._lock = asyncio.Lock()
+        self._in_group = False
         self.applied = 0
+        self.metrics = WorkerMetrics()
+        self._tracing = Tracing.exporting_to(settings.otlp_endpoint, "ocs_worker")
 
     @property
     def owned_partitions(self) -> list[int]:
         return sorted(tp.partition for tp in self._owned)
 
+    @property
+    def ready(self) -> bool:
+        """A member of the consumer group: it has been given its (maybe empty) share."""
+        return self._in_group
+
     async def run(self, stop: asyncio.Event) -> None:
-        """Serves until `stop` is set, then lets its partitions go cleanly."""
+        """Serves until `stop` is set, then lets its partitions go cleanly; the status
+        listener (`/metrics`, `/healthz`, `/readyz`) lives exactly as long."""
+        settings = self._settings
+        app = status_app(self.metrics, lambda: self.ready)
+        try:
+            async with serving(app, settings.http_host, settings.http_port):
+                await self._consume(stop)
+        finally:
+            self._tracing.shutdown()
+
+    async def _consume(self, stop: asyncio.Event) -> None:
         shorten_concurrent_transactions_backoff()
         settings = self._settings
         consumer = AIOKafkaConsumer(
@@ -61,9 +83,17 @@ class OcsWorker(ConsumerRebalanceListener):  # type: ignore[misc]
                         work.append(owned.process(messages))
                     # Partitions are independent: their transactions' round trips overlap.
                     self.applied += sum(await asyncio.gather(*work))
+                    self._report_lag(consumer)
         finally:
+            self._in_group = False
             await consumer.stop()  # revokes: the listener closes the producers
             await self._release(list(self._owned))
+
+    def _report_lag(self, consumer: AIOKafkaConsumer) -> None:
+        for tp, owned in self._owned.items():
+            end = consumer.last_stable_offset(tp)
+            if end is not None and owned.next_offset is not None:
+                self.metrics.consumer_lag.labels(str(tp.partition)).set(end - owned.next_offset)
 
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
         async with self._lock:
@@ -75,11 +105,14 @@ class OcsWorker(ConsumerRebalanceListener):  # type: ignore[misc]
             producers = {tp: self._producer(tp) for tp in fresh}
             for producer in producers.values():
                 await producer.start()  # InitProducerId: fences the previous owner
+            began = time.perf_counter()
             states = await restore(
                 self._settings.kafka_bootstrap_servers,
                 self._topics.records_changelog,
                 [tp.partition for tp in fresh],
             )
+            if fresh:
+                self.metrics.restore_seconds.observe(time.perf_counter() - began)
             for tp, producer in producers.items():
                 self._owned[tp] = OwnedPartition(
                     source=tp,
@@ -87,7 +120,11 @@ class OcsWorker(ConsumerRebalanceListener):  # type: ignore[misc]
                     state=states[tp.partition],
                     topics=self._topics,
                     group_id=self._settings.group_id,
+                    metrics=self.metrics,
+                    tracing=self._tracing,
                 )
+            self.metrics.owned_partitions.set(len(self._owned))
+            self._in_group = True
             log.info("owning partitions %s", self.owned_partitions)
 
     async def _release(self, partitions: list[TopicPartition]) -> None:
@@ -95,6 +132,8 @@ class OcsWorker(ConsumerRebalanceListener):  # type: ignore[misc]
             owned = self._owned.pop(tp, None)
             if owned is not None:
                 await owned.producer.stop()
+                self.metrics.forget_partition(tp.partition)
+        self.metrics.owned_partitions.set(len(self._owned))
         if partitions:
             log.info(
                 "released %s; owning %s",

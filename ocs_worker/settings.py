@@ -34,6 +34,15 @@ class WorkerSettings(BaseSettings):
         default=300.0, gt=0, description="How long the import waits for the worker's answers"
     )
     log_level: str = Field(default="info", pattern="^(debug|info|warning|error)$")
+    http_host: str = Field(
+        default="127.0.0.1", description="Address of the /metrics, /healthz, /readyz listener"
+    )
+    http_port: int = Field(default=8082, ge=1, le=65535, description="Port of that listener")
+    otlp_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("WORKER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"),
+        description="OTLP/HTTP collector base URL (spans go to /v1/traces); none: no tracing",
+    )
 
     @property
     def topics(self) -> TopicNames:

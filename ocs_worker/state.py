@@ -7,7 +7,7 @@ indexes (chains, the Ready queue, phones) are derived from the records and are n
 from bisect import bisect_left, insort
 from dataclasses import dataclass, field
 
-from ocs_worker.changes import (
+from outbound_contracts.changelog import (
     CampaignDefined,
     Change,
     PhoneBlocked,

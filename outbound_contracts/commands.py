@@ -54,11 +54,15 @@ class RecordCommand(AgentCommand):
 
 
 class RejectRecord(RecordCommand):
+    """The agent rejects the record it holds: OCS returns it to the calling list."""
+
     type: Literal["RejectRecord"] = "RejectRecord"
     calling_list: str
 
 
 class CancelRecord(RecordCommand):
+    """The agent cancels the record (or its whole chain): it will not be dialled again."""
+
     type: Literal["CancelRecord"] = "CancelRecord"
     calling_list: str
     phone_number: str | None = None
@@ -68,6 +72,8 @@ class CancelRecord(RecordCommand):
 
 
 class CompleteRecord(RecordCommand):
+    """The agent is done with the record, with a call result."""
+
     type: Literal["CompleteRecord"] = "CompleteRecord"
     calling_list: str
     call_result: CallResult | None = None
@@ -75,6 +81,8 @@ class CompleteRecord(RecordCommand):
 
 
 class UpdateRecord(RecordCommand):
+    """The agent changes the record's phone, time zone, phone type or daily window."""
+
     type: Literal["UpdateRecord"] = "UpdateRecord"
     calling_list: str | None = None
     phone_number: str | None = None
@@ -85,6 +93,8 @@ class UpdateRecord(RecordCommand):
 
 
 class RescheduleRecord(RecordCommand):
+    """The agent schedules a personal or campaign callback for the record."""
+
     type: Literal["RescheduleRecord"] = "RescheduleRecord"
     callback_type: CallbackType
     timestamp: int = Field(ge=0, description="Callback time, Unix epoch seconds")
@@ -103,10 +113,14 @@ class DoNotCallRecord(AgentCommand):
 
 
 class GetChainedRecord(RecordCommand):
+    """The agent asks for the next record of the held record's chain."""
+
     type: Literal["GetChainedRecord"] = "GetChainedRecord"
 
 
 class AddRecord(AgentCommand):
+    """The agent adds a record to a calling list of the campaign."""
+
     type: Literal["AddRecord"] = "AddRecord"
     calling_list: str
     phone_number: str
@@ -119,14 +133,20 @@ class AddRecord(AgentCommand):
 
 
 class StartPreviewSession(AgentCommand):
+    """The agent joins the campaign's preview dialing."""
+
     type: Literal["StartPreviewSession"] = "StartPreviewSession"
 
 
 class GetPreviewRecord(AgentCommand):
+    """The agent asks for the next record to preview."""
+
     type: Literal["GetPreviewRecord"] = "GetPreviewRecord"
 
 
 class EndPreviewSession(AgentCommand):
+    """The agent leaves the campaign's preview dialing."""
+
     type: Literal["EndPreviewSession"] = "EndPreviewSession"
 
 

@@ -7,6 +7,21 @@ EVENTS = "ocs.events"
 RECORDS_CHANGELOG = "ocs.records-changelog"
 DEAD_LETTER = "ocs.dead-letter"
 
+DEFAULT_COMMAND_PARTITIONS = 6
+"""Also the changelog's: its partition N is the state of command partition N."""
+DEFAULT_EVENT_PARTITIONS = 6
+DEAD_LETTER_PARTITIONS = 1
+
+TOPIC_CONFIGS: dict[str, dict[str, str]] = {
+    # The broker's append time is what the gateway and the worker check a command's
+    # `accept_by_ns` against: one clock, one verdict (docs/decisions.md).
+    COMMANDS: {"message.timestamp.type": "LogAppendTime"},
+    EVENTS: {},
+    RECORDS_CHANGELOG: {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"},
+    DEAD_LETTER: {"retention.ms": "-1"},
+}
+"""Each topic's configuration at creation, by unprefixed name; the rest is the broker's default."""
+
 
 @dataclass(frozen=True, slots=True)
 class TopicNames:

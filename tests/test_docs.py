@@ -13,11 +13,14 @@ from fastapi import FastAPI
 from pydantic import AliasChoices
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings
+from starlette.applications import Starlette
 
 from gateway.app import create_app as create_gateway
 from gateway.kafka import InMemoryPublisher
 from notifier.app import create_app as create_notifier
 from notifier.settings import NotifierSettings
+from ocs_worker.http import status_app
+from ocs_worker.metrics import WorkerMetrics
 from tests.gateway.conftest import USERS_FILE, settings
 from tests.kafka import REPO
 
@@ -108,7 +111,7 @@ def test_every_setting_is_a_row_under_its_variables_with_its_default(
         assert rows[names][1] == f"`{default}`", sorted(names)
 
 
-async def exposed_metric_names(app: FastAPI) -> set[str]:
+async def exposed_metric_names(app: FastAPI | Starlette) -> set[str]:
     """The metric families of the app's /metrics, without the client's `_created` series."""
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://docs") as client:
@@ -136,5 +139,11 @@ async def test_every_notifier_metric_is_documented() -> None:
         {"session_secret": "docs", "users_file": USERS_FILE}
     )
     exposed = await exposed_metric_names(create_notifier(notifier_settings))
+    assert exposed
+    assert {name for name in exposed if f"`{name}`" not in OPERATIONS} == set()
+
+
+async def test_every_worker_metric_is_documented() -> None:
+    exposed = await exposed_metric_names(status_app(WorkerMetrics(), ready=lambda: True))
     assert exposed
     assert {name for name in exposed if f"`{name}`" not in OPERATIONS} == set()

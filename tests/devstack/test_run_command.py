@@ -31,6 +31,7 @@ def run_environment(state: Path, gateway_port: int) -> dict[str, str]:
         "DEVSTACK_CONTROLLER_PORT": str(free_port()),
         "DEVSTACK_GATEWAY_PORT": str(gateway_port),
         "DEVSTACK_NOTIFIER_PORT": str(free_port()),
+        "DEVSTACK_WORKER_PORT": str(free_port()),
         "DEVSTACK_BROKER_HEAP": "512m",
     }
 
@@ -60,6 +61,9 @@ def test_run_starts_the_stack_and_ctrl_c_stops_every_process(tmp_path: Path) -> 
             assert any(line.startswith("ready in") for line in output), transcript
             assert "broker ready at 127.0.0.1:" in transcript, transcript
             assert "topics ready: ocs.commands" in transcript
+            worker_metrics = f"http://127.0.0.1:{env['DEVSTACK_WORKER_PORT']}/metrics"
+            with urllib.request.urlopen(worker_metrics, timeout=5) as scraped:
+                assert b"ocs_worker_commands_applied_total" in scraped.read()
             assert not (state / "left-over").exists(), "--reset keeps old state"
             children = [int(pid) for pid in re.findall(r"\(pid (\d+)\)", transcript)]
             [jvm] = pids_mentioning(str(state))

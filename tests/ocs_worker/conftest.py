@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager, contextmanager
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from devstack.broker import free_port
 from ocs_worker.service import OcsWorker
 from ocs_worker.settings import WorkerSettings
 from outbound_contracts.codec import encode
@@ -32,15 +33,19 @@ def worker_settings(bootstrap: str, topics: TopicNames, **overrides: object) -> 
             "kafka_bootstrap_servers": bootstrap,
             "ocs_topic_prefix": prefix,
             "group_id": f"ocs-worker-{uuid.uuid4().hex[:8]}",
+            "http_port": free_port(),  # never the default's 8082, which another run may hold
             **overrides,
         }
     )
 
 
 class InProcessWorker:
-    """An `OcsWorker` served in a task of the test's event loop."""
+    """An `OcsWorker` served in a task of the test's event loop, its status listener on a
+    port of its own (`status_url`), so several may run at once on the same settings."""
 
     def __init__(self, settings: WorkerSettings) -> None:
+        settings = settings.model_copy(update={"http_port": free_port()})
+        self.status_url = f"http://127.0.0.1:{settings.http_port}"
         self.worker = OcsWorker(settings)
         self._stop = asyncio.Event()
         self._task = asyncio.create_task(self.worker.run(self._stop))
@@ -70,6 +75,7 @@ def worker_process(settings: WorkerSettings) -> Iterator["subprocess.Popen[bytes
         "WORKER_BATCH_MAX_COMMANDS": str(settings.batch_max_commands),
         "WORKER_SESSION_TIMEOUT_MS": str(settings.session_timeout_ms),
         "WORKER_HEARTBEAT_INTERVAL_MS": str(settings.heartbeat_interval_ms),
+        "WORKER_HTTP_PORT": str(free_port()),
     }
     process = subprocess.Popen([sys.executable, "-m", "ocs_worker"], env=env)
     try:

@@ -10,9 +10,9 @@ from aiokafka.partitioner import DefaultPartitioner
 
 from gateway.record_requests import record_command
 from ocs_worker import partition
-from ocs_worker.changes import decode_change
 from ocs_worker.engine import Transition, apply
 from ocs_worker.state import PartitionState
+from outbound_contracts.changelog import decode_change
 from outbound_contracts.codec import decode_event
 from outbound_contracts.commands import CancelRecord, Command, RejectRecord
 from outbound_contracts.events import CommandFailed, RecordsImported, UserEventRaised

@@ -1,8 +1,8 @@
 """DefineCampaign and ImportRecords on the core, and restoring state from its changes."""
 
-from ocs_worker.changes import decode_change, encode_change
 from ocs_worker.engine import apply
 from ocs_worker.state import PartitionState
+from outbound_contracts.changelog import decode_change, encode_change
 from outbound_contracts.commands import CancelRecord, Command, GetPreviewRecord, StartPreviewSession
 from outbound_contracts.events import ImportRejection, RecordsImported
 from tests.ocs_worker.builders import (

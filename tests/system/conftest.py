@@ -97,7 +97,7 @@ def build_system(
         "WORKER_SESSION_TIMEOUT_MS": "6000",
         "WORKER_HEARTBEAT_INTERVAL_MS": "1000",
     }
-    gateway_port, notifier_port = str(free_port()), str(free_port())
+    gateway_port, notifier_port, worker_port = (str(free_port()) for _ in range(3))
     notifier_origins = [f"http://127.0.0.1:{gateway_port}", *browser_origins]
 
     def child(module: str, ready_url: str | None = None, **env: str) -> ChildProcess:
@@ -119,7 +119,9 @@ def build_system(
             GATEWAY_ALLOWED_ORIGINS=json.dumps(list(browser_origins)),
             GATEWAY_DESKTOP_COMETD_URL=f"http://{{host}}:{notifier_port}{NOTIFICATIONS_PATH}",
         ),
-        worker=child("ocs_worker"),
+        worker=child(
+            "ocs_worker", f"http://127.0.0.1:{worker_port}/readyz", WORKER_HTTP_PORT=worker_port
+        ),
         notifier=child(
             "notifier",
             f"http://127.0.0.1:{notifier_port}/readyz",

@@ -1,4 +1,5 @@
-"""State changes: what the core decides, what the changelog stores, what a restore replays.
+"""`ocs.records-changelog`: the worker's state changes, what a restore replays; published so
+that other teams may read the latest state of each entity.
 
 One change replaces one entity (a campaign definition, a record, an agent's preview session, a
 do-not-call phone), so the compacted changelog keeps exactly the latest value of each.
@@ -26,6 +27,8 @@ class _Change(BaseModel):
 
 
 class CampaignDefined(_Change):
+    """The campaign and its calling lists, as last defined by the loader."""
+
     type: Literal["CampaignDefined"] = "CampaignDefined"
     calling_lists: tuple[str, ...]
     dialing_mode: Literal["Preview"] = "Preview"
@@ -36,6 +39,8 @@ class CampaignDefined(_Change):
 
 
 class RecordStored(_Change):
+    """A calling-list record's latest state."""
+
     type: Literal["RecordStored"] = "RecordStored"
     record: CallingListRecord
     rejected_by: str | None = Field(
@@ -48,6 +53,8 @@ class RecordStored(_Change):
 
 
 class PreviewSessionChanged(_Change):
+    """An agent joined (with a device) or left (no device) the campaign's preview dialing."""
+
     type: Literal["PreviewSessionChanged"] = "PreviewSessionChanged"
     user_name: str
     device_id: str | None = Field(description="None: the session ended")
