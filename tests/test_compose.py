@@ -91,3 +91,10 @@ def test_the_dockerfile_copies_every_package_the_distribution_installs() -> None
 def test_the_container_tests_are_collected_only_when_asked_for() -> None:
     assert (REPO / "tests" / "containers" / "test_single.py").is_file()
     assert "pytest --containers tests/containers" in (REPO / "Makefile").read_text()
+
+
+def test_every_long_running_app_service_is_health_checked_on_its_own_port() -> None:
+    services = compose()["services"]
+    for name, port in (("gateway", 8080), ("notifier", 8081), ("ocs_worker", 8082)):
+        assert f"127.0.0.1:{port}/" in services[name]["healthcheck"]["test"][1], name
+    assert services["ocs_worker"]["environment"]["WORKER_HTTP_HOST"] == "0.0.0.0"
