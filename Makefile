@@ -4,8 +4,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
+# uv resolves and exports the lock (uv.lock); pip installs from it with every hash checked.
+UV_VERSION := 0.13.9
+UV := $(VENV)/bin/uv
 
-.PHONY: run test check install bench clean vendor-cometd promtool test-containers compose-up compose-down
+.PHONY: run test check install lock bench clean vendor-cometd promtool test-containers compose-up compose-down
 
 run: $(INSTALLED)
 	$(PY) -m devstack run $(ARGS)
@@ -16,6 +19,7 @@ test: $(INSTALLED) tests/js/node_modules/.installed tests/asyncapi/node_modules/
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 check: $(INSTALLED)
+	$(UV) lock --check --python $(PY)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
@@ -54,12 +58,21 @@ tests/asyncapi/node_modules/.installed: tests/asyncapi/package-lock.json
 	npm ci --prefix tests/asyncapi --no-audit --no-fund
 	touch $@
 
-$(INSTALLED): pyproject.toml
+# Exactly the locked set, hashes checked; the project itself editable, built by the locked
+# setuptools. `make check` fails when pyproject.toml and uv.lock disagree: run `make lock`.
+$(INSTALLED): pyproject.toml uv.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q uv==$(UV_VERSION)
+	$(UV) export -q --frozen --extra dev --no-emit-project -o $(VENV)/requirements.txt
+	$(PY) -m pip install -q --require-hashes --no-deps -r $(VENV)/requirements.txt
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $@
+
+# After a change to pyproject.toml's dependencies; `make lock ARGS=--upgrade` takes new
+# releases (`ARGS="--upgrade-package NAME"` one package). Commit uv.lock with the change.
+lock: $(INSTALLED)
+	$(UV) lock --python $(PY) $(ARGS)
 
 bench: $(INSTALLED)
 	$(PY) -m bench $(ARGS)
