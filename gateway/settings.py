@@ -2,11 +2,11 @@
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, FilePath, field_validator
+from pydantic import AliasChoices, Field, FilePath
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from outbound_contracts.http_security import TlsSettings
-from outbound_contracts.origins import check_allowed_origins
+from outbound_contracts.origins import AllowedOrigins
 from outbound_contracts.sign_in_throttle import SignInThrottleSettings
 
 
@@ -19,7 +19,7 @@ class GatewaySettings(BaseSettings, SignInThrottleSettings, TlsSettings):
     max_body_bytes: int = Field(default=65536, gt=0)
     session_ttl_seconds: int = Field(default=8 * 3600, gt=0)
     csrf_enabled: bool = False
-    allowed_origins: list[str] = Field(
+    allowed_origins: AllowedOrigins = Field(
         default_factory=list,
         description="Browser origins besides the gateway's own allowed to call the API "
         "(CORS with credentials, and the Origin check that refuses other pages)",
@@ -55,8 +55,3 @@ class GatewaySettings(BaseSettings, SignInThrottleSettings, TlsSettings):
         validation_alias=AliasChoices("GATEWAY_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"),
         description="OTLP/HTTP collector base URL (spans go to /v1/traces); none: no tracing",
     )
-
-    @field_validator("allowed_origins")
-    @classmethod
-    def _origins_are_origins(cls, origins: list[str]) -> list[str]:
-        return check_allowed_origins(origins)

@@ -6,7 +6,7 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from outbound_contracts.http_security import TlsSettings
-from outbound_contracts.origins import check_allowed_origins
+from outbound_contracts.origins import AllowedOrigins
 from outbound_contracts.sign_in_throttle import SignInThrottleSettings
 from outbound_contracts.topics import TopicNames
 
@@ -33,7 +33,7 @@ class NotifierSettings(BaseSettings, SignInThrottleSettings, TlsSettings):
     max_request_bytes: int = Field(default=65536, gt=0, description="Largest Bayeux batch")
     basic_auth_cache_size: int = Field(default=1024, ge=0)
     log_level: str = Field(default="info", pattern="^(debug|info|warning|error)$")
-    allowed_origins: list[str] = Field(
+    allowed_origins: AllowedOrigins = Field(
         default_factory=list,
         description="Browser origins besides the notifier's own allowed to open sessions "
         "(CORS with credentials on long-polling, the Origin check on both transports)",
@@ -67,11 +67,6 @@ class NotifierSettings(BaseSettings, SignInThrottleSettings, TlsSettings):
         if not secret.strip():
             raise ValueError("GWS_SESSION_SECRET must not be empty")
         return secret
-
-    @field_validator("allowed_origins")
-    @classmethod
-    def _origins_are_origins(cls, origins: list[str]) -> list[str]:
-        return check_allowed_origins(origins)
 
     @field_validator("users_file")
     @classmethod

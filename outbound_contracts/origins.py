@@ -6,8 +6,10 @@ same host, for one), so each server itself refuses foreign origins, or a page el
 read the agent's notifications or send commands as the agent.
 """
 
-from typing import NamedTuple
+from typing import Annotated, NamedTuple
 from urllib.parse import urlsplit
+
+from pydantic import AfterValidator
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -40,6 +42,10 @@ def check_allowed_origins(origins: list[str]) -> list[str]:
         if parse_origin(origin) is None or origin.rstrip("/").count("/") != 2:
             raise ValueError(f"{origin!r} is not an origin such as https://desk.example:8443")
     return origins
+
+
+AllowedOrigins = Annotated[list[str], AfterValidator(check_allowed_origins)]
+"""The type of both services' `allowed_origins` setting: a bad entry fails at start."""
 
 
 def parse_origin(origin: str) -> Origin | None:
