@@ -56,4 +56,7 @@ async def test_a_reader_stalled_past_its_queue_limit_gets_every_outcome_once_aft
         assert heard(await client.messages(2 * len(STALLED), within=30)) == both(*STALLED)
         await events.outcomes(outcome("after"))
         assert heard(await client.messages(2, within=30)) == both("after")
-    assert sample(notifier, "notifier_replays_total", result="done") == 1
+    # Recovered by replay. Under CPU load, a websocket session replaying this backlog was seen to
+    # pass its queue limit once more (2 overflows, 2 replays in 1 of ~6 loaded runs): one
+    # more re-handshake and replay, still each outcome once and in order, as checked above.
+    assert sample(notifier, "notifier_replays_total", result="done") >= 1
