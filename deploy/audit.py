@@ -13,6 +13,7 @@ import argparse
 import json
 import re
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -91,10 +92,24 @@ def audit(pins: Iterable[Pin], fetch: Fetch) -> list[Finding]:
         return list(pool.map(one, pins))
 
 
-def fetch_json(url: str) -> Document | None:
-    """The JSON document at `url`; None when PyPI has none (404). Other failures raise."""
+def fetch_json(url: str, *, retries: int = 2) -> Document | None:
+    """The JSON document at `url`; None when PyPI has none (404). A network failure or a 5xx
+    is tried again `retries` times, then raises: an audit that could not ask must not pass."""
+    for attempt in range(retries):
+        try:
+            return _get(url)
+        except urllib.error.HTTPError as error:
+            if error.code < 500:
+                raise
+        except urllib.error.URLError:
+            pass
+        time.sleep(1 + attempt)
+    return _get(url)
+
+
+def _get(url: str) -> Document | None:
     try:
-        with urllib.request.urlopen(url, timeout=30) as reply:  # noqa: S310 - only PYPI's https URLs
+        with urllib.request.urlopen(url, timeout=30) as reply:  # noqa: S310 - PYPI's https URLs
             document: Document = json.load(reply)
             return document
     except urllib.error.HTTPError as error:
