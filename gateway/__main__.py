@@ -7,6 +7,7 @@ import sys
 import uvicorn
 from pydantic import ValidationError
 
+from gateway import heap
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from gateway.users_file import add_user, add_user_parser
@@ -31,7 +32,9 @@ def serve() -> int:
         print(f"gws-gateway: invalid settings:\n{error}", file=sys.stderr)
         return 2
     logs.configure(settings.log_level)
-    uvicorn.Server(server_config(settings)).run()
+    config = server_config(settings)
+    heap.settle()
+    uvicorn.Server(config).run()
     return 0
 
 

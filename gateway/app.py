@@ -73,6 +73,9 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
         # A trailing slash is an unknown path (404/6), not a 307 to the URL without it.
         redirect_slashes=False,
         responses=UNEXPECTED_FAILURE,
+        # FastAPI's own telemetry looks up the global OpenTelemetry providers on every request;
+        # the gateway's spans come from `instrument_requests` with its own provider instead.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     declare_security_schemes(app)
     serve_browsers(app, settings.allowed_origins)

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.routing import APIRoute
+from starlette.types import Receive, Scope, Send
 
 from gateway.auth import Gatekeeper
 from gateway.campaign_requests import CAMPAIGN_OPERATIONS, campaign_command
@@ -114,8 +116,27 @@ def _check_device(caller: UserAccount, command: AgentCommand) -> None:
         raise GwsError(404, 6, f"Device '{device_path}' is not one of the user's")
 
 
+class CommandRoute(APIRoute):
+    """An operation URL served without FastAPI's per-request machinery (dependency solving,
+    query parsing, exit stacks): its endpoint takes the bare request and answers a finished
+    response, so none of that is needed. Everything FastAPI reads from the route at start-up,
+    the OpenAPI document included, is unchanged; errors escape to the app's handlers as before."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.methods is None or scope["method"] not in self.methods:
+            await super().handle(scope, receive, send)  # 405, as FastAPI answers it
+            return
+        response = await self.endpoint(Request(scope, receive, send))
+        await response(scope, receive, send)
+
+
 def outbound_router(intake: Intake) -> APIRouter:
-    router = APIRouter(prefix="/api/v2/me", tags=["outbound"], responses=COMMAND_REPLIES)
+    router = APIRouter(
+        prefix="/api/v2/me",
+        tags=["outbound"],
+        responses=COMMAND_REPLIES,
+        route_class=CommandRoute,
+    )
 
     @router.post(
         "/outbound-records/{recordHandle}",
