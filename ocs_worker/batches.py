@@ -9,6 +9,7 @@ partition, and awaited once.
 
 import asyncio
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -25,12 +26,19 @@ NO_HEADERS: list[tuple[str, bytes]] = []
 _choose = DefaultPartitioner()
 
 
+@lru_cache(maxsize=4096)
+def _partition_of(key: bytes, partitions: tuple[int, ...]) -> int:
+    """aiokafka's murmur2 is pure Python; the keys (user names) are few and repeat."""
+    chosen: int = _choose(key, list(partitions), list(partitions))
+    return chosen
+
+
 class TransactionRecords:
     def __init__(self, producer: AIOKafkaProducer) -> None:
         self._producer = producer
         self._open: dict[tuple[str, int], BatchBuilder] = {}
         self._handed_over: list[asyncio.Future[Any]] = []
-        self._partitions: dict[str, list[int]] = {}
+        self._partitions: dict[str, tuple[int, ...]] = {}
 
     async def keyed(
         self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]]
@@ -38,10 +46,10 @@ class TransactionRecords:
         """To the partition `producer.send` would choose for `key` (murmur2, as Java's)."""
         partitions = self._partitions.get(topic)
         if partitions is None:
-            partitions = self._partitions[topic] = sorted(
-                await self._producer.partitions_for(topic)
+            partitions = self._partitions[topic] = tuple(
+                sorted(await self._producer.partitions_for(topic))
             )
-        await self.append(topic, _choose(key, partitions, partitions), key, value, headers)
+        await self.append(topic, _partition_of(key, partitions), key, value, headers)
 
     async def append(
         self,
