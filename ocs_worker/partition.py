@@ -4,16 +4,16 @@ A batch of commands becomes one Kafka transaction holding their outcome events, 
 changelog entries (same partition number as the commands) and the consumer offset after them.
 """
 
-import asyncio
 import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from aiokafka import AIOKafkaProducer, TopicPartition
 from opentelemetry.trace import Span
 
+from ocs_worker.batches import TransactionRecords
 from ocs_worker.engine import apply
 from ocs_worker.metrics import WorkerMetrics
 from ocs_worker.state import PartitionState
@@ -66,10 +66,10 @@ class OwnedPartition:
         began = time.perf_counter()
         await self.producer.begin_transaction()
         try:
-            sends: list[asyncio.Future[Any]] = []
+            records = TransactionRecords(self.producer)
             for message in messages:
-                sends += await self._handle(message)
-            await asyncio.gather(*sends)
+                await self._handle(message, records)
+            await records.delivered()
             await self.producer.send_offsets_to_transaction(
                 {self.source: messages[-1].offset + 1}, self.group_id
             )
@@ -85,16 +85,16 @@ class OwnedPartition:
         self.next_offset = messages[-1].offset + 1
         return len(messages)
 
-    async def _handle(self, message: Record) -> list[asyncio.Future[Any]]:
+    async def _handle(self, message: Record, records: TransactionRecords) -> None:
         """One command, in the span that continues its trace (when tracing is on)."""
         where = {
             "messaging.kafka.partition": message.partition,
             "messaging.kafka.offset": message.offset,
         }
         with self.tracing.continuing("ocs_worker apply", message.headers, where) as span:
-            return await self._apply(message, span)
+            await self._apply(message, span, records)
 
-    async def _apply(self, message: Record, span: Span | None) -> list[asyncio.Future[Any]]:
+    async def _apply(self, message: Record, span: Span | None, records: TransactionRecords) -> None:
         reason = "undecodable"
         try:
             command = decode_command(message.value)
@@ -104,7 +104,8 @@ class OwnedPartition:
             _check_deadline(command, message)
         except ContractViolation as violation:
             log.warning("dead-lettering %s@%d: %s", self.source, message.offset, violation)
-            return [await self._dead_letter(message, str(violation), reason)]
+            await self._dead_letter(message, str(violation), reason, records)
+            return
         started = time.perf_counter_ns()
         try:
             transition = apply(self.state, command)
@@ -113,40 +114,29 @@ class OwnedPartition:
             # command again, forever.
             log.exception("dead-lettering %s@%d: the engine failed", self.source, message.offset)
             detail = f"engine failed: {type(failure).__name__}: {failure}"
-            return [await self._dead_letter(message, detail, "engine_failed")]
+            await self._dead_letter(message, detail, "engine_failed", records)
+            return
         elapsed = time.perf_counter_ns() - started
         self.metrics.commands_applied.labels(command.type).inc()
         if span is not None:
             span.set_attribute("ocs.command.type", command.type)
-        trace = self.tracing.headers() or None
+        trace = self.tracing.headers()
         self.state.with_changes(transition.changes)
-        sends = []
+        events = self.topics.events
         for outcome in transition.outcomes:
             if isinstance(outcome, RecordsImported):
                 key = campaign_key(outcome.application_id, outcome.campaign_name)
-                sends.append(
-                    await self.producer.send(
-                        self.topics.events, encode(outcome), key, headers=trace
-                    )
-                )
+                await records.keyed(events, key, encode(outcome), trace)
                 continue
             timed: AgentOutcome = outcome.model_copy(update={"processing_ns": elapsed})
-            value = encode(timed)
-            sends.append(
-                await self.producer.send(
-                    self.topics.events, value, user_key(timed.user_name), headers=trace
-                )
-            )
+            await records.keyed(events, user_key(timed.user_name), encode(timed), trace)
         for change in transition.changes:
             key, value = encode_change(change)
-            sends.append(
-                await self.producer.send(
-                    self.topics.records_changelog, value, key, partition=self.source.partition
-                )
-            )
-        return sends
+            await records.append(self.topics.records_changelog, self.source.partition, key, value)
 
-    async def _dead_letter(self, message: Record, detail: str, reason: str) -> asyncio.Future[Any]:
+    async def _dead_letter(
+        self, message: Record, detail: str, reason: str, records: TransactionRecords
+    ) -> None:
         """`detail` is the header a person reads; `reason` the metric's bounded label."""
         self.metrics.dead_letters.labels(reason).inc()
         headers = [
@@ -155,10 +145,7 @@ class OwnedPartition:
             ("source-partition", str(message.partition).encode()),
             ("source-offset", str(message.offset).encode()),
         ]
-        future: asyncio.Future[Any] = await self.producer.send(
-            self.topics.dead_letter, message.value, message.key, headers=headers
-        )
-        return future
+        await records.unbatched(self.topics.dead_letter, message.key, message.value, headers)
 
 
 def _check_key(command: Command, key: bytes | None) -> None:

@@ -1,8 +1,9 @@
 """The worker's composition root: a consumer group member that owns some command partitions.
 
 On assignment it starts one transactional producer per partition (fencing any zombie of the
-previous owner), restores those partitions from the changelog, then applies their commands;
-on revocation it finishes the batch in hand and lets those partitions go.
+previous owner), restores those partitions from the changelog, then hands each partition's
+fetched commands to its lane, which applies them one transaction after another; on revocation
+each lane finishes the transaction in flight and lets its partition go.
 """
 
 import asyncio
@@ -11,7 +12,9 @@ import time
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 
+from ocs_worker.batches import BATCH_BYTES
 from ocs_worker.http import serving, status_app
+from ocs_worker.lane import Lane
 from ocs_worker.metrics import WorkerMetrics
 from ocs_worker.partition import OwnedPartition, transactional_id
 from ocs_worker.restore import restore
@@ -26,7 +29,7 @@ class OcsWorker(ConsumerRebalanceListener):  # type: ignore[misc]
     def __init__(self, settings: WorkerSettings) -> None:
         self._settings = settings
         self._topics = settings.topics
-        self._owned: dict[TopicPartition, OwnedPartition] = {}
+        self._owned: dict[TopicPartition, Lane] = {}
         self._lock = asyncio.Lock()
         self._in_group = False
         self.applied = 0
@@ -73,27 +76,37 @@ class OcsWorker(ConsumerRebalanceListener):  # type: ignore[misc]
                     timeout_ms=settings.batch_max_ms, max_records=settings.batch_max_commands
                 )
                 async with self._lock:
-                    work = []
                     for tp, messages in fetched.items():
-                        owned = self._owned.get(tp)
-                        if owned is None:
+                        lane = self._owned.get(tp)
+                        if lane is None:
                             continue  # revoked while the batch was in flight
-                        if owned.next_offset is None:
-                            owned.next_offset = await consumer.committed(tp) or 0
-                        work.append(owned.process(messages))
-                    # Partitions are independent: their transactions' round trips overlap.
-                    self.applied += sum(await asyncio.gather(*work))
+                        if lane.partition.next_offset is None:
+                            lane.partition.next_offset = await consumer.committed(tp) or 0
+                        lane.hand_over(messages)
+                    self._pace(consumer)
                     self._report_lag(consumer)
         finally:
             self._in_group = False
             await consumer.stop()  # revokes: the listener closes the producers
             await self._release(list(self._owned))
 
+    def _pace(self, consumer: AIOKafkaConsumer) -> None:
+        """Stops fetching for a partition whose lane holds two transactions' worth, until it
+        has caught up: a worker that falls behind must not read the whole topic into memory."""
+        paused = consumer.paused()
+        for tp, lane in self._owned.items():
+            lane.raise_failure()
+            behind = lane.backlog >= 2 * self._settings.batch_max_commands
+            if behind and tp not in paused:
+                consumer.pause(tp)
+            elif not behind and tp in paused:
+                consumer.resume(tp)
+
     def _report_lag(self, consumer: AIOKafkaConsumer) -> None:
-        for tp, owned in self._owned.items():
-            end = consumer.last_stable_offset(tp)
-            if end is not None and owned.next_offset is not None:
-                self.metrics.consumer_lag.labels(str(tp.partition)).set(end - owned.next_offset)
+        for tp, lane in self._owned.items():
+            end, done = consumer.last_stable_offset(tp), lane.partition.next_offset
+            if end is not None and done is not None:
+                self.metrics.consumer_lag.labels(str(tp.partition)).set(end - done)
 
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
         async with self._lock:
@@ -114,7 +127,7 @@ class OcsWorker(ConsumerRebalanceListener):  # type: ignore[misc]
             if fresh:
                 self.metrics.restore_seconds.observe(time.perf_counter() - began)
             for tp, producer in producers.items():
-                self._owned[tp] = OwnedPartition(
+                partition = OwnedPartition(
                     source=tp,
                     producer=producer,
                     state=states[tp.partition],
@@ -123,15 +136,20 @@ class OcsWorker(ConsumerRebalanceListener):  # type: ignore[misc]
                     metrics=self.metrics,
                     tracing=self._tracing,
                 )
+                self._owned[tp] = Lane(partition, self._settings.batch_max_commands, self._count)
             self.metrics.owned_partitions.set(len(self._owned))
             self._in_group = True
             log.info("owning partitions %s", self.owned_partitions)
 
+    def _count(self, applied: int) -> None:
+        self.applied += applied
+
     async def _release(self, partitions: list[TopicPartition]) -> None:
+        failures = []
         for tp in partitions:
-            owned = self._owned.pop(tp, None)
-            if owned is not None:
-                await owned.producer.stop()
+            lane = self._owned.pop(tp, None)
+            if lane is not None:
+                failures.append(await lane.close())
                 self.metrics.forget_partition(tp.partition)
         self.metrics.owned_partitions.set(len(self._owned))
         if partitions:
@@ -140,6 +158,9 @@ class OcsWorker(ConsumerRebalanceListener):  # type: ignore[misc]
                 sorted(p.partition for p in partitions),
                 self.owned_partitions,
             )
+        for failure in failures:
+            if failure is not None:
+                raise failure
 
     def _producer(self, tp: TopicPartition) -> AIOKafkaProducer:
         return AIOKafkaProducer(
@@ -147,4 +168,5 @@ class OcsWorker(ConsumerRebalanceListener):  # type: ignore[misc]
             transactional_id=transactional_id(self._settings.group_id, tp),
             # A batch is whole when sent: lingering would only delay the commit.
             linger_ms=0,
+            max_batch_size=BATCH_BYTES,
         )

@@ -21,7 +21,7 @@ class WorkerSettings(BaseSettings):
         default=1000, gt=0, description="Most commands applied in one Kafka transaction"
     )
     batch_max_ms: int = Field(
-        default=20, gt=0, description="Longest wait for more commands before a transaction"
+        default=20, gt=0, description="Longest wait of one fetch for new commands"
     )
     session_timeout_ms: int = Field(
         default=10000, ge=6000, description="A worker silent this long loses its partitions"
