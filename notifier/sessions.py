@@ -48,8 +48,8 @@ class Session:
     user_name: str
     expires_at: float
     token_id: str | None = None
-    """The session cookie's that authenticated the handshake (None: Basic): a revocation of
-    that token ends the session."""
+    """The id of the session cookie that authenticated the handshake (None: Basic): a
+    revocation of that token ends the session."""
     subscriptions: set[str] = field(default_factory=set)
     queue: deque[Message] = field(default_factory=deque)
     connected: bool = False

@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Literal
 
-from outbound_contracts.identity import UserDirectory, parse_basic_authorization
+from outbound_contracts.identity import UserAccount, UserDirectory, parse_basic_authorization
 from outbound_contracts.session import SessionVerifier
 from outbound_contracts.sign_in_throttle import SignInThrottle
 
@@ -75,6 +75,14 @@ class Authenticator:
         for key in [key for key, user in self._verified.items() if user in user_names]:
             del self._verified[key]
 
+    def _still_valid(self, account: UserAccount) -> bool:
+        current = self._directory.get(account.user_name)
+        return (
+            current is not None
+            and current.enabled
+            and current.password_version == account.password_version
+        )
+
     async def _basic(self, authorization: str, address: str | None) -> str | None:
         key = hashlib.sha256(authorization.encode()).digest()
         if (cached := self._verified.get(key)) is not None:
@@ -89,6 +97,8 @@ class Authenticator:
             log.warning("sign-in throttled", extra={"user": user_name, "address": address})
             raise SignInThrottled(wait)
         account = await asyncio.to_thread(self._directory.authenticate, *credentials)
+        if account is not None and not self._still_valid(account):
+            account = None  # the password changed while it was being checked
         if account is None:
             self._throttle.failed(user_name, address)
             self._on_refusal("failed")

@@ -121,3 +121,25 @@ async def test_the_watcher_takes_a_changed_file_in_and_keeps_the_users_on_a_brok
     await watcher.check()
     assert results == ["loaded", "failed", "failed"]
     assert ended == [{"agent1"}]
+
+
+class ReloadedWhileChecking(UserDirectory):
+    """The users file is taken in again while a Basic check with the old password runs."""
+
+    def __init__(self, before: UserAccount, after: UserAccount) -> None:
+        super().__init__([before])
+        self._after = after
+
+    def authenticate(self, user_name: str, password: str) -> UserAccount | None:
+        account = super().authenticate(user_name, password)
+        self.replace([self._after])
+        return account
+
+
+async def test_a_basic_check_that_raced_a_password_change_is_not_accepted() -> None:
+    users = ReloadedWhileChecking(
+        account("agent1", hash_password("old")), account("agent1", hash_password("new"))
+    )
+    auth = authenticator(users, "s", cache_size=8)
+    assert await auth.user_for(basic("agent1", "old"), None) is None
+    assert await auth.user_for(basic("agent1", "new"), None) == "agent1"
