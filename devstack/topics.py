@@ -9,6 +9,8 @@ from outbound_contracts.topics import (
     DEAD_LETTER_PARTITIONS,
     EVENTS,
     RECORDS_CHANGELOG,
+    SESSION_REVOCATIONS,
+    SESSION_REVOCATIONS_PARTITIONS,
     TOPIC_CONFIGS,
     TopicNames,
 )
@@ -39,6 +41,12 @@ async def provision_topics(
             DEAD_LETTER_PARTITIONS,
             1,
             topic_configs=TOPIC_CONFIGS[DEAD_LETTER],
+        ),
+        NewTopic(
+            topics.session_revocations,
+            SESSION_REVOCATIONS_PARTITIONS,
+            1,
+            topic_configs=TOPIC_CONFIGS[SESSION_REVOCATIONS],
         ),
     ]
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)

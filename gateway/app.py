@@ -1,5 +1,7 @@
 """The composition root: settings in, a FastAPI app out, Kafka owned by the lifespan."""
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,39 +30,47 @@ from gateway.openapi import (
 )
 from gateway.routes import Intake, outbound_router
 from gateway.settings import GatewaySettings
+from gateway.sign_out import LocalRevocations, sign_out_router
 from gateway.tracing import instrument_requests
 from outbound_contracts.asyncapi import asyncapi_document
 from outbound_contracts.http_security import SecurityHeaders
 from outbound_contracts.identity import UserDirectory
+from outbound_contracts.revocation_log import RevocationReader, RevocationWriter
+from outbound_contracts.session import RevokedSessions
 from outbound_contracts.topics import TopicNames
 from outbound_contracts.tracing import Tracing
+from outbound_contracts.users_reload import UsersFileWatcher
 
 log = logging.getLogger("gateway")
 
 
 def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = None) -> FastAPI:
-    """The gateway; `publisher` replaces Kafka in unit tests (the lifespan then owns nothing)."""
+    """The gateway; `publisher` replaces Kafka in unit tests (the lifespan then owns nothing,
+    and sign-outs reach this process's deny list only)."""
     metrics = GatewayMetrics()
-    gatekeeper = Gatekeeper(UserDirectory.load(settings.users_file), settings, metrics)
+    revoked = RevokedSessions()
+    metrics.observe_revoked(lambda: len(revoked))
+    directory = UserDirectory.load(settings.users_file)
+    gatekeeper = Gatekeeper(directory, settings, metrics, revoked)
+    watcher = UsersFileWatcher(
+        settings.users_file,
+        directory,
+        interval_s=settings.users_file_poll_seconds,
+        on_change=gatekeeper.forget,
+        on_reload=lambda result: metrics.users_file_reloads.labels(result).inc(),
+    )
     tracing = Tracing.exporting_to(settings.otlp_endpoint, "gateway")
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, CommandPublisher]]:
-        if publisher is not None:
-            yield {"publisher": publisher}
-            return
-        kafka = KafkaCommandPublisher(
-            settings.kafka_bootstrap_servers,
-            TopicNames.with_prefix(settings.topic_prefix).commands,
-            settings.publish_timeout_seconds,
-            tracing,
-        )
-        await kafka.start()
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, object]]:
+        watching = asyncio.create_task(watcher.run(), name="gateway-users-file")
         try:
-            yield {"publisher": kafka}
+            async with _kafka_or_not(settings, publisher, revoked, tracing) as state:
+                yield state
         finally:
-            await kafka.stop()
-            tracing.shutdown()
+            watching.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watching
 
     app = FastAPI(
         title="GWS v2 Outbound API",
@@ -86,6 +96,7 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
     app.include_router(
         outbound_router(Intake(gatekeeper, metrics, max_body_bytes=settings.max_body_bytes))
     )
+    app.include_router(sign_out_router(gatekeeper, revoked, metrics, settings.max_body_bytes))
 
     @app.exception_handler(GwsError)
     async def gws_error(request: Request, error: GwsError) -> JSONResponse:
@@ -115,10 +126,16 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
         tags=["operations"],
         responses={
             200: {"model": Readiness},
-            503: {"model": Readiness, "description": "The message broker does not answer"},
+            503: {
+                "model": Readiness,
+                "description": "The message broker does not answer, or the revoked sessions "
+                "are not read yet",
+            },
         },
     )
     async def readyz(request: Request) -> Response:
+        if not request.state.revocations_read.is_set():
+            return JSONResponse({"status": "not ready: revoked sessions not read yet"}, 503)
         if await request.state.publisher.ready():
             return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "not ready: the message broker does not answer"}, 503)
@@ -175,3 +192,54 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
 
     serve_desktop(app, settings.desktop_cometd_url)
     return app
+
+
+@asynccontextmanager
+async def _kafka_or_not(
+    settings: GatewaySettings,
+    publisher: CommandPublisher | None,
+    revoked: RevokedSessions,
+    tracing: Tracing,
+) -> AsyncIterator[dict[str, object]]:
+    """The lifespan's state: the command publisher, where revocations go, and whether the
+    revocations written before this gateway started are in its deny list."""
+    if publisher is not None:
+        read = asyncio.Event()
+        read.set()
+        yield {
+            "publisher": publisher,
+            "revocations": LocalRevocations(revoked),
+            "revocations_read": read,
+        }
+        return
+    topics = TopicNames.with_prefix(settings.topic_prefix)
+    kafka = KafkaCommandPublisher(
+        settings.kafka_bootstrap_servers,
+        topics.commands,
+        settings.publish_timeout_seconds,
+        tracing,
+    )
+    writer = RevocationWriter(
+        settings.kafka_bootstrap_servers,
+        topics.session_revocations,
+        settings.publish_timeout_seconds,
+    )
+    reader = RevocationReader(settings.kafka_bootstrap_servers, topics.session_revocations, revoked)
+    reading = asyncio.create_task(reader.run(), name="gateway-revocations")
+    # Each waits up to the publish bound, together; the gateway serves in any case.
+    await asyncio.gather(kafka.start(), writer.start(), _wait(reader.caught_up, settings))
+    try:
+        yield {"publisher": kafka, "revocations": writer, "revocations_read": reader.caught_up}
+    finally:
+        reading.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reading
+        await writer.stop()
+        await kafka.stop()
+        tracing.shutdown()
+
+
+async def _wait(event: asyncio.Event, settings: GatewaySettings) -> None:
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(settings.publish_timeout_seconds):
+            await event.wait()

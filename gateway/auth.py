@@ -15,9 +15,10 @@ from outbound_contracts.credentials import Authenticator, SignInThrottled
 from outbound_contracts.identity import OUTBOUND_FEATURE, UserAccount, UserDirectory
 from outbound_contracts.session import (
     SESSION_COOKIE,
+    RevokedSessions,
     SessionClaims,
+    SessionVerifier,
     issue_session_token,
-    read_session_claims,
 )
 from outbound_contracts.sign_in_throttle import SignInThrottle
 
@@ -27,12 +28,19 @@ _AUTH_CACHE_SIZE = 1024
 
 class Gatekeeper:
     def __init__(
-        self, directory: UserDirectory, settings: GatewaySettings, metrics: GatewayMetrics
+        self,
+        directory: UserDirectory,
+        settings: GatewaySettings,
+        metrics: GatewayMetrics,
+        revoked: RevokedSessions,
     ) -> None:
         self._directory = directory
+        self._sessions = SessionVerifier(
+            settings.session_secret, revoked, cache_size=_AUTH_CACHE_SIZE
+        )
         self._authenticator = Authenticator(
             directory,
-            settings.session_secret,
+            self._sessions,
             cache_size=_AUTH_CACHE_SIZE,
             throttle=SignInThrottle(settings.throttle_policy),
             on_refusal=lambda reason: metrics.sign_ins_refused.labels(reason).inc(),
@@ -42,44 +50,32 @@ class Gatekeeper:
         self._session_ttl = settings.session_ttl_seconds
         self._csrf_enabled = settings.csrf_enabled
         self._cookies_secure = settings.cookies_secure
-        self._sessions: dict[str, SessionClaims] = {}
 
     async def caller(self, request: Request) -> UserAccount:
         """The authenticated user, else 401/20 (unknown user and wrong password alike; with
         `Retry-After` while the sign-in throttle holds the user name or address back)."""
-        authorization = request.headers.get("authorization")
-        if authorization:
-            address = request.client.host if request.client else None
-            try:
-                user_name = await self._authenticator.user_for(authorization, None, address=address)
-            except SignInThrottled as throttled:
-                raise sign_in_throttled(throttled.retry_after_s) from None
-            account = self._directory.get(user_name) if user_name is not None else None
-        else:
-            account = self._session_account(request.cookies.get(SESSION_COOKIE))
+        address = request.client.host if request.client else None
+        try:
+            user_name = await self._authenticator.user_for(
+                request.headers.get("authorization"),
+                request.cookies.get(SESSION_COOKIE),
+                address=address,
+            )
+        except SignInThrottled as throttled:
+            raise sign_in_throttled(throttled.retry_after_s) from None
+        account = self._directory.get(user_name) if user_name is not None else None
         if account is None or not account.enabled:
             raise access_denied()
         return account
 
-    def _session_account(self, token: str | None) -> UserAccount | None:
-        """The session cookie's user, if the token was issued for the user's current password;
-        a verified token is remembered until it expires, so a busy desktop does not pay its
-        HMAC and JSON on every request."""
-        if not token:
-            return None
-        now = time.time()
-        claims = self._sessions.get(token)
-        if claims is None or claims.expires <= now:
-            claims = read_session_claims(token, self._session_secret, now=now)
-            if claims is None:
-                return None
-            self._sessions[token] = claims
-            if len(self._sessions) > _AUTH_CACHE_SIZE:
-                del self._sessions[next(iter(self._sessions))]
-        account = self._directory.get(claims.user_name)
-        if account is None or account.password_version != claims.password_version:
-            return None
-        return account
+    def session_of(self, request: Request, caller: UserAccount) -> SessionClaims | None:
+        """The caller's valid session cookie on this request, if it carries one."""
+        claims = self._sessions.claims(request.cookies.get(SESSION_COOKIE), now=time.time())
+        return claims if claims is not None and claims.user_name == caller.user_name else None
+
+    def forget(self, user_names: set[str]) -> None:
+        """The users' passwords changed: their remembered Basic checks no longer hold."""
+        self._authenticator.forget(user_names)
 
     async def agent(self, request: Request) -> UserAccount:
         """The caller of an outbound operation: authenticated (401/20), with the outbound
@@ -87,11 +83,15 @@ class Gatekeeper:
         caller = await self.caller(request)
         if not caller.has_feature(OUTBOUND_FEATURE):
             raise GwsError(403, 5, f"The user lacks the feature '{OUTBOUND_FEATURE}'")
+        self.check_csrf(request, caller)
+        return caller
+
+    def check_csrf(self, request: Request, caller: UserAccount) -> None:
+        """403/3 unless the caller's CSRF token came along (when CSRF protection is on)."""
         if self._csrf_enabled:
             sent = request.headers.get(CSRF_HEADER, "").encode()
             if not hmac.compare_digest(sent, self.csrf_token(caller.user_name).encode()):
                 raise GwsError(403, 3, "Missing or invalid Csrf token")
-        return caller
 
     def admit(
         self, request: Request, response: Response, caller: UserAccount, *, read_only: bool
@@ -117,6 +117,12 @@ class Gatekeeper:
         if self._csrf_enabled and read_only:
             response.headers["X-CSRF-HEADER"] = CSRF_HEADER
             response.headers[CSRF_HEADER] = self.csrf_token(caller.user_name)
+
+    def end_session(self, response: Response) -> None:
+        """Tell the browser to drop the session cookie (set as `admit` sets it)."""
+        response.delete_cookie(
+            SESSION_COOKIE, path="/", secure=self._cookies_secure, httponly=True, samesite="lax"
+        )
 
     def csrf_token(self, user_name: str) -> str:
         digest = hmac.new(self._csrf_key, user_name.encode(), hashlib.sha256).digest()

@@ -107,23 +107,47 @@ _CHALLENGE = {"WWW-Authenticate": {"schema": {"type": "string"}, "example": 'Bas
 
 def error_replies(*statuses: int) -> Responses:
     """GWS error replies, each with an example of every statusCode it carries."""
-    replies: Responses = {}
-    for status in statuses:
-        description, errors = _ERRORS[status]
-        examples = {
-            f"statusCode {error.status_code}": {
-                "value": {"statusCode": error.status_code, "statusMessage": error.message}
-            }
-            for error in errors
+    return {status: _error_reply(status, *_ERRORS[status]) for status in statuses}
+
+
+def _error_reply(status: int, description: str, errors: list[GwsError]) -> dict[str, Any]:
+    examples = {
+        f"statusCode {error.status_code}": {
+            "value": {"statusCode": error.status_code, "statusMessage": error.message}
         }
-        replies[status] = {
-            "model": ErrorReply,
-            "description": description,
-            "content": {"application/json": {"examples": examples}},
-        }
-        if status == 401:
-            replies[status]["headers"] = _CHALLENGE
-    return replies
+        for error in errors
+    }
+    reply: dict[str, Any] = {
+        "model": ErrorReply,
+        "description": description,
+        "content": {"application/json": {"examples": examples}},
+    }
+    if status == 401:
+        reply["headers"] = _CHALLENGE
+    return reply
+
+
+SIGN_OUT_REPLIES: Responses = {
+    200: {"model": Accepted, "description": "Signed out: the session cookie is cleared"},
+    400: _error_reply(
+        400,
+        "The operationName is missing (1), not EndContactCenterSession, or the JSON body is "
+        "wrong (2)",
+        [missing("operationName"), invalid("operationName", "one of EndContactCenterSession")],
+    ),
+    **error_replies(401),
+    403: _error_reply(
+        403,
+        "CSRF protection is on and the token is missing or wrong (3)",
+        [GwsError(403, 3, "Missing or invalid Csrf token")],
+    ),
+    **error_replies(413),
+    503: _error_reply(
+        503,
+        "The broker did not acknowledge the revocation in time (4): the session was not ended",
+        [GwsError(503, 4, "The session was not ended: the message broker did not confirm it")],
+    ),
+}
 
 
 COMMAND_REPLIES: Responses = {

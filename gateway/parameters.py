@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Generic, Self, TypeVar, get_args
 
+from fastapi import Request as HttpRequest
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
@@ -101,6 +102,27 @@ class OperationTable(Generic[Request]):
         if model is None:
             raise invalid("operationName", self._allowed)
         return model
+
+
+async def read_body(request: HttpRequest, max_bytes: int) -> bytes:
+    """The raw body, refused (413/2) as soon as it exceeds the limit, never buffered whole."""
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit():
+        if int(declared) > max_bytes:
+            raise _too_large(max_bytes)
+        return await request.body()  # the HTTP framing holds it to the declared length
+    chunks: list[bytes] = []
+    received = 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > max_bytes:
+            raise _too_large(max_bytes)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(max_bytes: int) -> GwsError:
+    return GwsError(413, 2, f"The request body exceeds the limit of {max_bytes} bytes")
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:

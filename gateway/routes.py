@@ -16,7 +16,7 @@ from gateway.errors import GwsError
 from gateway.kafka import CommandPublisher
 from gateway.metrics import GatewayMetrics, outcome
 from gateway.openapi import CAMPAIGN_NAME, COMMAND_REPLIES, RECORD_HANDLE, command_operation
-from gateway.parameters import DEVICE_PREFIX, OperationTable, parse_body
+from gateway.parameters import DEVICE_PREFIX, OperationTable, parse_body, read_body
 from gateway.record_requests import (
     HELD_RECORD_OPERATIONS,
     UNHELD_RECORD_OPERATIONS,
@@ -48,7 +48,7 @@ class Intake:
         try:
             caller = await self._gatekeeper.agent(request)
             user_name = caller.user_name
-            body = parse_body(await self._body(request))
+            body = parse_body(await read_body(request, self._max_body_bytes))
             operations.model_for(body.get("operationName"))
             operation = body["operationName"]
             command = build(operation, body, caller.user_name, received_at_ns)
@@ -80,27 +80,6 @@ class Intake:
         response = Response(_ACCEPTED, media_type="application/json")
         self._gatekeeper.admit(request, response, caller, read_only=False)
         return response
-
-    async def _body(self, request: Request) -> bytes:
-        """The raw body, refused (413/2) as soon as it exceeds the limit, never buffered whole."""
-        declared = request.headers.get("content-length", "")
-        if declared.isascii() and declared.isdigit():
-            if int(declared) > self._max_body_bytes:
-                raise self._too_large()
-            return await request.body()  # the HTTP framing holds it to the declared length
-        chunks: list[bytes] = []
-        received = 0
-        async for chunk in request.stream():
-            received += len(chunk)
-            if received > self._max_body_bytes:
-                raise self._too_large()
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    def _too_large(self) -> GwsError:
-        return GwsError(
-            413, 2, f"The request body exceeds the limit of {self._max_body_bytes} bytes"
-        )
 
     async def _publish(self, publisher: CommandPublisher, command: AgentCommand) -> None:
         started = time.perf_counter()

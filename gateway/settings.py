@@ -8,16 +8,24 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from outbound_contracts.http_security import TlsSettings
 from outbound_contracts.origins import AllowedOrigins
 from outbound_contracts.sign_in_throttle import SignInThrottleSettings
+from outbound_contracts.topics import SESSION_REVOCATIONS_RETENTION_S
+from outbound_contracts.users_reload import UsersFileReloadSettings
 
 
-class GatewaySettings(BaseSettings, SignInThrottleSettings, TlsSettings):
+class GatewaySettings(BaseSettings, SignInThrottleSettings, TlsSettings, UsersFileReloadSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", frozen=True, populate_by_name=True)
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     publish_timeout_seconds: float = Field(default=2.0, gt=0)
     max_body_bytes: int = Field(default=65536, gt=0)
-    session_ttl_seconds: int = Field(default=8 * 3600, gt=0)
+    session_ttl_seconds: int = Field(
+        default=8 * 3600,
+        gt=0,
+        le=SESSION_REVOCATIONS_RETENTION_S,
+        description="At most the retention of ocs.session-revocations, so that a revoked "
+        "session stays revoked until it expires",
+    )
     csrf_enabled: bool = False
     allowed_origins: AllowedOrigins = Field(
         default_factory=list,

@@ -27,8 +27,12 @@ from outbound_contracts.credentials import Authenticator
 from outbound_contracts.http_security import SecurityHeaders
 from outbound_contracts.identity import UserDirectory
 from outbound_contracts.origins import OriginPolicy
+from outbound_contracts.revocation_log import RevocationReader
+from outbound_contracts.revocations import SessionRevoked
+from outbound_contracts.session import RevokedSessions, SessionVerifier
 from outbound_contracts.sign_in_throttle import SignInThrottle
 from outbound_contracts.tracing import Tracing
+from outbound_contracts.users_reload import UsersFileWatcher
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +48,28 @@ class Notifier:
             max_interval_s=settings.max_interval_ms / 1000,
             metrics=self.metrics,
         )
-        authenticator = Authenticator(
-            UserDirectory.load(settings.users_file),
-            settings.session_secret,
+        revoked = RevokedSessions()
+        self.metrics.revoked_sessions.set_function(lambda: len(revoked))
+        directory = UserDirectory.load(settings.users_file)
+        self.authenticator = Authenticator(
+            directory,
+            SessionVerifier(settings.session_secret, revoked),
             cache_size=settings.basic_auth_cache_size,
             throttle=SignInThrottle(settings.throttle_policy),
             on_refusal=lambda reason: self.metrics.sign_ins_refused.labels(reason).inc(),
+        )
+        self.revocations = RevocationReader(
+            settings.kafka_bootstrap_servers,
+            settings.topics.session_revocations,
+            revoked,
+            on_revoked=self.end_revoked_session,
+        )
+        self.users_file = UsersFileWatcher(
+            settings.users_file,
+            directory,
+            interval_s=settings.users_file_poll_seconds,
+            on_change=self.end_sessions_of,
+            on_reload=lambda result: self.metrics.users_file_reloads.labels(result).inc(),
         )
         delivery = Delivery(self.registry, self.metrics)
         self.tracing = Tracing.exporting_to(settings.otlp_endpoint, "notifier")
@@ -67,7 +87,7 @@ class Notifier:
         )
         self.bayeux = Bayeux(
             self.registry,
-            authenticator,
+            self.authenticator,
             Advice(
                 connect_timeout_ms=settings.connect_timeout_ms,
                 multi_session_interval_ms=settings.multi_session_interval_ms,
@@ -81,6 +101,21 @@ class Notifier:
             await asyncio.sleep(self.settings.sweep_interval_ms / 1000)
             if expired := self.registry.expire():
                 log.info("sessions expired", extra={"count": expired})
+
+    def end_revoked_session(self, revocation: SessionRevoked) -> None:
+        """The sessions the revoked token opened end: a held connect is answered at once
+        (402, re-handshake), and the re-handshake with that cookie is refused (403)."""
+        for session in self.registry.sessions_of(revocation.user_name):
+            if session.token_id == revocation.token_id:
+                self.registry.end(session, "revoked")
+
+    def end_sessions_of(self, user_names: set[str]) -> None:
+        """The users' passwords changed (or they were disabled or removed): every session of
+        theirs ends, whatever opened it."""
+        self.authenticator.forget(user_names)
+        for user_name in user_names:
+            for session in self.registry.sessions_of(user_name):
+                self.registry.end(session, "revoked")
 
     def end_all_sessions(self, reason: str) -> None:
         """Answer every held connect and forget every session (clients re-handshake)."""
@@ -96,6 +131,8 @@ def create_app(settings: NotifierSettings) -> FastAPI:
         tasks = [
             asyncio.create_task(notifier.consumer.run(), name="notifier-consumer"),
             asyncio.create_task(notifier.sweep(), name="notifier-sweeper"),
+            asyncio.create_task(notifier.revocations.run(), name="notifier-revocations"),
+            asyncio.create_task(notifier.users_file.run(), name="notifier-users-file"),
         ]
         try:
             yield
@@ -145,6 +182,8 @@ def create_app(settings: NotifierSettings) -> FastAPI:
 
     @app.get("/readyz")
     async def readyz() -> Response:
+        if not notifier.revocations.caught_up.is_set():
+            return JSONResponse({"status": "not ready: revoked sessions not read yet"}, 503)
         if notifier.consumer.ready.is_set():
             return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "not ready: not consuming events"}, status_code=503)

@@ -17,6 +17,7 @@ from notifier.positions import InvalidPosition, parse_position
 from notifier.replay import Replayer
 from notifier.sessions import Message, Session, SessionRegistry
 from outbound_contracts.credentials import Authenticator, SignInThrottled
+from outbound_contracts.session import token_id
 
 BAYEUX_VERSION = "1.0"
 CONNECTION_TYPES = ("long-polling", "websocket")
@@ -144,7 +145,9 @@ class Bayeux:
             return _handshake_failure(message, "403::Handshake denied: authentication required")
         if not set(types) & set(CONNECTION_TYPES):
             return _handshake_failure(message, "403::Unsupported connection types")
-        session = self._registry.create(user_name)
+        # Basic wins over the cookie: a session opened with Basic ends with no token's revocation.
+        by_cookie = request.session_token if not request.authorization else None
+        session = self._registry.create(user_name, token_id(by_cookie) if by_cookie else None)
         ext = message.get("ext")
         acknowledging = isinstance(ext, dict) and ext.get("ack") is True
         if acknowledging:

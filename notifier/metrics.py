@@ -20,7 +20,7 @@ class NotifierMetrics:
         self.sessions_ended = Counter(
             "notifier_sessions_ended",
             "Sessions ended, by reason "
-            "(disconnect, expired, queue_overflow, replay_failed, shutdown)",
+            "(disconnect, expired, queue_overflow, replay_failed, revoked, shutdown)",
             ["reason"],
             registry=self.registry,
         )
@@ -39,6 +39,17 @@ class NotifierMetrics:
             "notifier_sign_ins_refused",
             "Basic sign-ins at handshake refused, by reason (failed, throttled)",
             ["reason"],
+            registry=self.registry,
+        )
+        self.revoked_sessions = Gauge(
+            "notifier_revoked_sessions",
+            "Unexpired revoked session tokens this notifier refuses",
+            registry=self.registry,
+        )
+        self.users_file_reloads = Counter(
+            "notifier_users_file_reloads",
+            "Users file changes taken in, by result (loaded, failed: kept the users as they were)",
+            ["result"],
             registry=self.registry,
         )
         self.messages_delivered = Counter(

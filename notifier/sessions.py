@@ -47,6 +47,9 @@ class Session:
     client_id: str
     user_name: str
     expires_at: float
+    token_id: str | None = None
+    """The id of the session cookie that authenticated the handshake (None: Basic): a
+    revocation of that token ends the session."""
     subscriptions: set[str] = field(default_factory=set)
     queue: deque[Message] = field(default_factory=deque)
     connected: bool = False
@@ -85,11 +88,12 @@ class SessionRegistry:
             held=lambda: self._held_count,
         )
 
-    def create(self, user_name: str) -> Session:
+    def create(self, user_name: str, token_id: str | None = None) -> Session:
         session = Session(
             client_id=secrets.token_urlsafe(18),
             user_name=user_name,
             expires_at=self._clock() + self._max_interval_s,
+            token_id=token_id,
         )
         self._by_id[session.client_id] = session
         self._by_user.setdefault(user_name, {})[session.client_id] = session

@@ -9,9 +9,10 @@ from outbound_contracts.http_security import TlsSettings
 from outbound_contracts.origins import AllowedOrigins
 from outbound_contracts.sign_in_throttle import SignInThrottleSettings
 from outbound_contracts.topics import TopicNames
+from outbound_contracts.users_reload import UsersFileReloadSettings
 
 
-class NotifierSettings(BaseSettings, SignInThrottleSettings, TlsSettings):
+class NotifierSettings(BaseSettings, SignInThrottleSettings, TlsSettings, UsersFileReloadSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFIER_", frozen=True, populate_by_name=True)
 
     host: str = "127.0.0.1"

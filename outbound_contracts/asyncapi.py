@@ -1,4 +1,4 @@
-"""The AsyncAPI 3.0 document of the four topics, generated from the contract models.
+"""The AsyncAPI 3.0 document of the topics, generated from the contract models.
 
 `docs/asyncapi.json` is its output, committed (`python -m outbound_contracts.asyncapi` writes
 it); a test keeps the two equal and validates the document with the AsyncAPI parser; the
@@ -21,6 +21,8 @@ from outbound_contracts.topics import (
     DEFAULT_EVENT_PARTITIONS,
     EVENTS,
     RECORDS_CHANGELOG,
+    SESSION_REVOCATIONS,
+    SESSION_REVOCATIONS_PARTITIONS,
     TOPIC_CONFIGS,
 )
 from outbound_contracts.tracing import TRACE_HEADERS
@@ -50,6 +52,10 @@ _KEYS: dict[str, JsonSchema] = {
         "keeps each entity's latest state",
     },
     DEAD_LETTER: {"description": "The original message's key, byte for byte"},
+    SESSION_REVOCATIONS: {
+        "type": "string",
+        "description": "The revoked token's id (`token_id`): one entry per token after compaction",
+    },
 }
 
 _PURPOSE = {
@@ -65,6 +71,10 @@ _PURPOSE = {
     DEAD_LETTER: "Commands the worker did not apply, copied byte for byte, the reason in the "
     "headers: undecodable, keyed to another campaign, appended past their deadline, or failing "
     "the engine. Written in the worker's transaction: read_committed.",
+    SESSION_REVOCATIONS: "Session cookies ended before their expiry (a sign-out), written "
+    "by the gateway with acks=all before it answers; every gateway and notifier reads the "
+    "topic from the beginning and refuses each token until its `expires`. Compacted by token, "
+    "and deleted after the retention, which outlasts every session.",
 }
 
 _PARTITIONS = {
@@ -72,6 +82,7 @@ _PARTITIONS = {
     EVENTS: DEFAULT_EVENT_PARTITIONS,
     RECORDS_CHANGELOG: DEFAULT_COMMAND_PARTITIONS,
     DEAD_LETTER: DEAD_LETTER_PARTITIONS,
+    SESSION_REVOCATIONS: SESSION_REVOCATIONS_PARTITIONS,
 }
 
 _DEAD_LETTER_HEADERS: JsonSchema = {
@@ -158,7 +169,7 @@ def _dead_letter() -> dict[str, Any]:
 def _topic_binding(topic: str) -> dict[str, Any]:
     configs = TOPIC_CONFIGS[topic]
     configuration: dict[str, Any] = {
-        "cleanup.policy": [configs.get("cleanup.policy", "delete")],
+        "cleanup.policy": configs.get("cleanup.policy", "delete").split(","),
         "x-message.timestamp.type": configs.get("message.timestamp.type", "CreateTime"),
     }
     if "retention.ms" in configs:

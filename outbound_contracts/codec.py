@@ -6,15 +6,17 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from outbound_contracts.commands import Command
 from outbound_contracts.events import Event
+from outbound_contracts.revocations import SessionRevoked
 
 _commands: TypeAdapter[Command] = TypeAdapter(Command)
 _events: TypeAdapter[Event] = TypeAdapter(Event)
+_revocations: TypeAdapter[SessionRevoked] = TypeAdapter(SessionRevoked)
 
 T = TypeVar("T")
 
 
 class ContractViolation(ValueError):
-    """A Kafka message that is not a valid command or event of this contract."""
+    """A Kafka message that is not a valid message of this contract."""
 
 
 def encode(message: BaseModel) -> bytes:
@@ -27,6 +29,10 @@ def decode_command(raw: bytes | None) -> Command:
 
 def decode_event(raw: bytes | None) -> Event:
     return _decode(_events, raw, "event")
+
+
+def decode_revocation(raw: bytes | None) -> SessionRevoked:
+    return _decode(_revocations, raw, "revocation")
 
 
 def _decode(adapter: TypeAdapter[T], raw: bytes | None, kind: str) -> T:

@@ -11,8 +11,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Literal
 
-from outbound_contracts.identity import UserDirectory, parse_basic_authorization
-from outbound_contracts.session import read_session_claims
+from outbound_contracts.identity import UserAccount, UserDirectory, parse_basic_authorization
+from outbound_contracts.session import SessionVerifier
 from outbound_contracts.sign_in_throttle import SignInThrottle
 
 SignInRefusal = Literal["failed", "throttled"]
@@ -32,12 +32,14 @@ class Authenticator:
     """Successful Basic checks are cached (scrypt costs ~50 ms) under a digest of the header,
     never the password itself; the check runs in a thread so the event loop keeps serving.
     Failed checks feed the `throttle`, which refuses further guesses before they are hashed;
-    `on_refusal` counts each failed or throttled sign-in for the service's metrics."""
+    `on_refusal` counts each failed or throttled sign-in for the service's metrics. Session
+    cookies are checked by `sessions` (signature, expiry, the deny list), then against the
+    user's current password."""
 
     def __init__(
         self,
         directory: UserDirectory,
-        session_secret: str,
+        sessions: SessionVerifier,
         *,
         cache_size: int,
         throttle: SignInThrottle,
@@ -45,7 +47,7 @@ class Authenticator:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._directory = directory
-        self._secret = session_secret
+        self._sessions = sessions
         self._cache_size = cache_size
         self._throttle = throttle
         self._on_refusal = on_refusal
@@ -60,13 +62,26 @@ class Authenticator:
         client's, as the server sees it)."""
         if authorization:
             return await self._basic(authorization, address)
-        claims = read_session_claims(session_token, self._secret, now=self._clock())
+        claims = self._sessions.claims(session_token, now=self._clock())
         if claims is None:
             return None
         account = self._directory.get(claims.user_name)
         if account is None or not account.enabled:
             return None
         return account.user_name if account.password_version == claims.password_version else None
+
+    def forget(self, user_names: set[str]) -> None:
+        """Drop the remembered Basic checks of these users (their password changed)."""
+        for key in [key for key, user in self._verified.items() if user in user_names]:
+            del self._verified[key]
+
+    def _still_valid(self, account: UserAccount) -> bool:
+        current = self._directory.get(account.user_name)
+        return (
+            current is not None
+            and current.enabled
+            and current.password_version == account.password_version
+        )
 
     async def _basic(self, authorization: str, address: str | None) -> str | None:
         key = hashlib.sha256(authorization.encode()).digest()
@@ -82,6 +97,8 @@ class Authenticator:
             log.warning("sign-in throttled", extra={"user": user_name, "address": address})
             raise SignInThrottled(wait)
         account = await asyncio.to_thread(self._directory.authenticate, *credentials)
+        if account is not None and not self._still_valid(account):
+            account = None  # the password changed while it was being checked
         if account is None:
             self._throttle.failed(user_name, address)
             self._on_refusal("failed")

@@ -89,7 +89,7 @@ def verify_password(password: str, password_hash: str) -> bool:
 
 
 class UserDirectory:
-    """The users of one deployment, loaded once from the users file."""
+    """The users of one deployment, loaded from the users file (and again when it changes)."""
 
     def __init__(self, accounts: list[UserAccount]) -> None:
         self._by_name = {account.user_name: account for account in accounts}
@@ -99,6 +99,19 @@ class UserDirectory:
     @classmethod
     def load(cls, path: Path) -> "UserDirectory":
         return cls(UsersFile.model_validate_json(path.read_bytes()).users)
+
+    def replace(self, accounts: list[UserAccount]) -> set[str]:
+        """Take the users of a reloaded file; returns the names whose sessions end: a new
+        password, disabled, or gone."""
+        before = self._by_name
+        self._by_name = {account.user_name: account for account in accounts}
+        return {
+            name
+            for name, account in before.items()
+            if (now := self._by_name.get(name)) is None
+            or not now.enabled
+            or now.password_version != account.password_version
+        }
 
     def get(self, user_name: str) -> UserAccount | None:
         return self._by_name.get(user_name)

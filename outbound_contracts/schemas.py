@@ -1,4 +1,4 @@
-"""Every message of the four topics as a self-contained JSON Schema 2020-12, and the schemas
+"""Every message of the topics as a self-contained JSON Schema 2020-12, and the schemas
 as released (kept in `released/v{N}/`), which the compatibility gate compares against."""
 
 import json
@@ -10,7 +10,14 @@ from pydantic import BaseModel
 from outbound_contracts.changelog import Change
 from outbound_contracts.commands import Command
 from outbound_contracts.events import Event
-from outbound_contracts.topics import COMMANDS, DEAD_LETTER, EVENTS, RECORDS_CHANGELOG
+from outbound_contracts.revocations import SessionRevoked
+from outbound_contracts.topics import (
+    COMMANDS,
+    DEAD_LETTER,
+    EVENTS,
+    RECORDS_CHANGELOG,
+    SESSION_REVOCATIONS,
+)
 
 JsonSchema = dict[str, Any]
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -27,6 +34,7 @@ MESSAGES: dict[str, tuple[type[BaseModel], ...]] = {
     EVENTS: members(Event),
     RECORDS_CHANGELOG: members(Change),
     DEAD_LETTER: (),  # the original bytes, whatever they were
+    SESSION_REVOCATIONS: (SessionRevoked,),
 }
 
 

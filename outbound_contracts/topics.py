@@ -6,11 +6,16 @@ COMMANDS = "ocs.commands"
 EVENTS = "ocs.events"
 RECORDS_CHANGELOG = "ocs.records-changelog"
 DEAD_LETTER = "ocs.dead-letter"
+SESSION_REVOCATIONS = "ocs.session-revocations"
 
 DEFAULT_COMMAND_PARTITIONS = 6
 """Also the changelog's: its partition N is the state of command partition N."""
 DEFAULT_EVENT_PARTITIONS = 6
 DEAD_LETTER_PARTITIONS = 1
+SESSION_REVOCATIONS_PARTITIONS = 1
+SESSION_REVOCATIONS_RETENTION_S = 7 * 24 * 3600
+"""Longer than any session lives (the gateway refuses a longer session TTL): a revocation is
+kept at least until the token it names has expired."""
 
 TOPIC_CONFIGS: dict[str, dict[str, str]] = {
     # The broker's append time is what the gateway and the worker check a command's
@@ -19,6 +24,11 @@ TOPIC_CONFIGS: dict[str, dict[str, str]] = {
     EVENTS: {},
     RECORDS_CHANGELOG: {"cleanup.policy": "compact", "min.compaction.lag.ms": "0"},
     DEAD_LETTER: {"retention.ms": "-1"},
+    # Compaction keeps one entry per token; deletion drops entries whose tokens have expired.
+    SESSION_REVOCATIONS: {
+        "cleanup.policy": "compact,delete",
+        "retention.ms": str(SESSION_REVOCATIONS_RETENTION_S * 1000),
+    },
 }
 """Each topic's configuration at creation, by unprefixed name; the rest is the broker's default."""
 
@@ -31,6 +41,7 @@ class TopicNames:
     events: str = EVENTS
     records_changelog: str = RECORDS_CHANGELOG
     dead_letter: str = DEAD_LETTER
+    session_revocations: str = SESSION_REVOCATIONS
 
     @classmethod
     def with_prefix(cls, prefix: str) -> "TopicNames":
@@ -39,10 +50,17 @@ class TopicNames:
             events=prefix + EVENTS,
             records_changelog=prefix + RECORDS_CHANGELOG,
             dead_letter=prefix + DEAD_LETTER,
+            session_revocations=prefix + SESSION_REVOCATIONS,
         )
 
     def all(self) -> tuple[str, ...]:
-        return (self.commands, self.events, self.records_changelog, self.dead_letter)
+        return (
+            self.commands,
+            self.events,
+            self.records_changelog,
+            self.dead_letter,
+            self.session_revocations,
+        )
 
 
 def campaign_key(application_id: int, campaign_name: str) -> bytes:

@@ -26,6 +26,11 @@ export class Gateway {
         return (await this.#request("GET", "/api/v2/me", undefined, {Authorization: basic})).user;
     }
 
+    /** Ends the session (GWS's EndContactCenterSession): the cookie is refused from now on. */
+    async signOut() {
+        return this.#request("POST", "/api/v2/me", {operationName: "EndContactCenterSession"});
+    }
+
     async devices() {
         return (await this.#request("GET", "/api/v2/me/devices")).devices;
     }

@@ -30,7 +30,18 @@ $("#sign-in-form").addEventListener("submit", async (event) => {
     }
 });
 
-$("#sign-out").addEventListener("click", () => closeDesk("Signed out."));
+$("#sign-out").addEventListener("click", async () => {
+    notifications?.stop();
+    let why = "Signed out.";
+    try {
+        await gateway.signOut();
+    } catch (failure) {
+        if (!(failure instanceof SessionExpired)) {
+            why = `Not signed out: ${failure instanceof GatewayError ? gatewayError(failure) : failure.message}`;
+        }
+    }
+    closeDesk(why);
+});
 
 async function openDesk(user) {
     userName = user.userName;

@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from outbound_contracts.changelog import decode_change
-from outbound_contracts.codec import decode_command, decode_event
+from outbound_contracts.codec import decode_command, decode_event, decode_revocation
 from outbound_contracts.compatibility import (
     breaking_changes,
     smallest_instance,
@@ -21,7 +21,7 @@ from outbound_contracts.schemas import (
     released_schema,
     schema_version,
 )
-from outbound_contracts.topics import COMMANDS, EVENTS, RECORDS_CHANGELOG
+from outbound_contracts.topics import COMMANDS, EVENTS, RECORDS_CHANGELOG, SESSION_REVOCATIONS
 
 
 class Colour(StrEnum):
@@ -196,6 +196,7 @@ DECODERS: dict[str, Callable[[bytes], object]] = {
     COMMANDS: decode_command,
     EVENTS: decode_event,
     RECORDS_CHANGELOG: decode_change,
+    SESSION_REVOCATIONS: decode_revocation,
 }
 CONTRACT = [(topic, model) for topic, models in MESSAGES.items() for model in models]
 

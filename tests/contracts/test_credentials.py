@@ -6,7 +6,7 @@ import pytest
 
 from outbound_contracts.credentials import Authenticator, SignInRefusal, SignInThrottled
 from outbound_contracts.identity import Device, UserAccount, UserDirectory, hash_password
-from outbound_contracts.session import issue_session_token
+from outbound_contracts.session import RevokedSessions, SessionVerifier, issue_session_token
 from outbound_contracts.sign_in_throttle import SignInThrottle, ThrottlePolicy
 
 UNLIMITED = ThrottlePolicy(
@@ -20,10 +20,15 @@ def authenticator(
     *,
     policy: ThrottlePolicy = UNLIMITED,
     on_refusal: Callable[[SignInRefusal], None] = lambda _: None,
+    revoked: RevokedSessions | None = None,
     **options: Any,
 ) -> Authenticator:
     return Authenticator(
-        users, secret, throttle=SignInThrottle(policy), on_refusal=on_refusal, **options
+        users,
+        SessionVerifier(secret, revoked or RevokedSessions()),
+        throttle=SignInThrottle(policy),
+        on_refusal=on_refusal,
+        **options,
     )
 
 

@@ -12,7 +12,12 @@ from outbound_contracts.identity import (
     parse_basic_authorization,
     verify_password,
 )
-from outbound_contracts.session import issue_session_token, password_version, read_session_claims
+from outbound_contracts.session import (
+    issue_session_token,
+    password_version,
+    read_session_claims,
+    token_id,
+)
 
 
 def account(name: str, password: str, *, enabled: bool = True) -> UserAccount:
@@ -75,7 +80,7 @@ def test_the_demo_users_file_loads() -> None:
 
 def test_a_session_token_names_its_user_and_password_version_until_it_expires() -> None:
     token = issue_session_token("agent1", "s3cret", now=1000, ttl_seconds=60, password_version="v1")
-    assert read_session_claims(token, "s3cret", now=1059) == ("agent1", 1060, "v1")
+    assert read_session_claims(token, "s3cret", now=1059) == ("agent1", 1060, "v1", token_id(token))
     assert read_session_claims(token, "s3cret", now=1060) is None
 
 

@@ -24,12 +24,21 @@ COMMAND_ERRORS = {
     "503": {4},
 }
 READ_ERRORS = {"401": {20}, "500": {4}}
+SIGN_OUT_ERRORS = {
+    "400": {1, 2},
+    "401": {20},
+    "403": {3},
+    "413": {2},
+    "500": {4},
+    "503": {4},
+}
 # (method, path) -> each error status the operation can give -> the statusCodes it carries
 ERRORS = {
     ("post", HELD_RECORD): COMMAND_ERRORS,
     ("post", RECORDS): COMMAND_ERRORS,
     ("post", CAMPAIGN): COMMAND_ERRORS,
     ("get", "/api/v2/me"): READ_ERRORS,
+    ("post", "/api/v2/me"): SIGN_OUT_ERRORS,
     ("get", "/api/v2/me/devices"): READ_ERRORS,
     ("get", "/healthz"): {"500": {4}},
     ("get", "/readyz"): {"500": {4}},

@@ -123,6 +123,7 @@ async def start_notifier(
             while not server.started:  # noqa: ASYNC110  (uvicorn offers no event for it)
                 await asyncio.sleep(0.02)
             await notifier.consumer.ready.wait()
+            await notifier.revocations.caught_up.wait()
         return RunningNotifier(f"http://127.0.0.1:{settings.port}", settings, notifier)
 
     yield start

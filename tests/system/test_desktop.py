@@ -1,6 +1,7 @@
 """The demo desktop (`/desktop/`) in headless Chromium against a running system: the preview
 loop through the page, two agents apart, both transports, the README's browser snippet, calls
-from another origin, a bad password, and a notifier restart in the middle of a session.
+from another origin, a bad password, signing out, and a notifier restart in the middle of a
+session.
 
 One browser process and one system serve the whole module; each test opens its own browser
 contexts (separate cookie jars, as separate browsers)."""
@@ -333,6 +334,22 @@ async def test_an_expired_session_returns_to_the_sign_in_without_a_login_dialog(
     )
     await expect(desk.page.get_by_label("Password", exact=True)).to_be_focused()
     assert challenges == []
+    await context.close()
+
+
+async def test_signing_out_ends_the_session_at_the_gateway_too(
+    browser: Browser, desk_system: System
+) -> None:
+    context, desk = await open_desk(browser, desk_system)
+    await desk.sign_in("agent1")
+    await desk.connected("websocket")
+    [token] = [c["value"] for c in await context.cookies() if c["name"] == SESSION_COOKIE]
+    await desk.page.get_by_role("button", name="Sign out").click()
+    await expect(desk.page.get_by_role("alert")).to_have_text("Signed out.")
+    assert SESSION_COOKIE not in {cookie["name"] for cookie in await context.cookies()}
+    async with httpx.AsyncClient(base_url=desk_system.gateway_url) as http:
+        kept = await http.get("/api/v2/me", headers={"Cookie": f"{SESSION_COOKIE}={token}"})
+    assert (kept.status_code, kept.json()["statusCode"]) == (401, 20)  # a copy is refused too
     await context.close()
 
 

@@ -1,0 +1,91 @@
+"""`ocs.session-revocations` on the real broker: what the writer wrote, a reader started later
+reads from the beginning, skipping what has expired; a running reader forgets entries as they
+expire."""
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+
+from outbound_contracts.revocation_log import RevocationReader, RevocationWriter
+from outbound_contracts.revocations import SessionRevoked
+from outbound_contracts.session import RevokedSessions
+from outbound_contracts.topics import TopicNames
+
+pytestmark = pytest.mark.kafka
+
+
+def revocation(token: str, expires: float) -> SessionRevoked:
+    return SessionRevoked(token_id=token, user_name="agent1", expires=int(expires), revoked_at_ms=0)
+
+
+@contextlib.asynccontextmanager
+async def reading(reader: RevocationReader) -> AsyncIterator[None]:
+    task = asyncio.create_task(reader.run())
+    try:
+        async with asyncio.timeout(20):
+            await reader.caught_up.wait()
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def until_passed(moment: float) -> None:
+    async with asyncio.timeout(moment - time.time() + 5):
+        while time.time() < moment:  # noqa: ASYNC110  (waiting for the clock itself)
+            await asyncio.sleep(0.05)
+
+
+async def test_a_reader_started_later_holds_the_unexpired_revocations_only(
+    kafka_bootstrap: str, topics: TopicNames
+) -> None:
+    writer = RevocationWriter(kafka_bootstrap, topics.session_revocations, timeout_s=10)
+    await writer.start()
+    soon = time.time() + 2
+    try:
+        await writer.write(revocation("short", soon))
+        await writer.write(revocation("long", time.time() + 3600))
+        await writer.write(revocation("long", time.time() + 3600))  # signed out twice
+    finally:
+        await writer.stop()
+    await until_passed(soon)
+    revoked = RevokedSessions()
+    heard: list[str] = []
+    reader = RevocationReader(
+        kafka_bootstrap,
+        topics.session_revocations,
+        revoked,
+        on_revoked=lambda entry: heard.append(entry.token_id),
+    )
+    async with reading(reader):
+        assert "long" in revoked
+        assert "short" not in revoked
+        assert heard == ["long"]
+
+
+async def test_a_running_reader_forgets_a_revocation_once_its_token_expired(
+    kafka_bootstrap: str, topics: TopicNames
+) -> None:
+    revoked = RevokedSessions()
+    reader = RevocationReader(
+        kafka_bootstrap, topics.session_revocations, revoked, drop_expired_every_s=0.1
+    )
+    writer = RevocationWriter(kafka_bootstrap, topics.session_revocations, timeout_s=10)
+    await writer.start()
+    try:
+        async with reading(reader):
+            expires = time.time() + 4
+            await writer.write(revocation("brief", expires))
+            async with asyncio.timeout(10):
+                while "brief" not in revoked:  # noqa: ASYNC110  (the reader has no event per entry)
+                    await asyncio.sleep(0.05)
+            async with asyncio.timeout(10):
+                while len(revoked):  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+            assert time.time() >= int(expires)
+    finally:
+        await writer.stop()
