@@ -361,6 +361,7 @@ class Crowd:
         self._new_session = new_session
         self.sessions: list[Session] = [new_session() for _ in range(size)]
         self.failures: list[BaseException] = []
+        self._losses = Level()
         self._lost: list[Session] = []
         self._retired_rehandshakes = 0
         self._tasks: list[asyncio.Task[None]] = []
@@ -383,6 +384,10 @@ class Crowd:
         """True once every live session has a connect outstanding (held by the server);
         False if `within` seconds pass first."""
         return await self._holding.reach(lambda: self.live, within)
+
+    async def wait_for_losses(self, count: int, within: float) -> bool:
+        """True once `count` sessions were lost in all; False if `within` seconds pass first."""
+        return await self._losses.reach(lambda: count, within)
 
     @property
     def holding(self) -> int:
@@ -439,6 +444,7 @@ class Crowd:
 
     def _lose(self, session: Session, error: BaseException) -> None:
         self.failures.append(error)
+        self._losses.add()
         self._lost.append(session)
         self._holding.poke()
 

@@ -340,17 +340,17 @@ def run(cluster: BenchCluster, *, quick: bool) -> BenchmarkResult:
         if cometd_home is not None:
             reference = cometd_java_reference(cometd_home)
             cometd = measure_reference(cluster, reference, transport, sessions, publications)
-            _add_cometd_java(result, transport, ours, cometd, reference=reference)
+            compare_with_cometd_java(result, transport, ours, cometd, reference=reference)
         else:
             result.targets += [
                 Target(f"{transport}: {goal} CometD Java's", False, "not measured: not built")
                 for goal in (f"delivered messages/s >= {_COMETD_RATE_GOAL}x", "p99 no worse than")
             ]
-        result.notes += _findings(transport, ours=ours, Faye=faye)
+        result.notes += lost_session_findings(transport, ours=ours, Faye=faye)
     return result
 
 
-def _findings(transport: Transport, **runs: Fanout) -> list[str]:
+def lost_session_findings(transport: Transport, **runs: Fanout) -> list[str]:
     return [
         delivery_finding(f"{transport}, {who}", run.delivered, run.accepted, run.losses)
         for who, run in runs.items()
@@ -392,7 +392,7 @@ def _add_faye(result: BenchmarkResult, transport: Transport, ours: Fanout, faye:
         result.targets.append(Target(f"{transport}: ahead of Faye on {name}", met, verdict))
 
 
-def _add_cometd_java(
+def compare_with_cometd_java(
     result: BenchmarkResult,
     transport: Transport,
     ours: Fanout,
@@ -437,7 +437,7 @@ def _add_cometd_java(
             p99 if p99_met else f"{p99} ({_why(ours, cometd, reference)})",
         ),
     ]
-    result.notes += _findings(transport, **{"CometD Java": cometd})
+    result.notes += lost_session_findings(transport, **{"CometD Java": cometd})
 
 
 def _why(ours: Fanout, other: Fanout, reference: Reference) -> str:

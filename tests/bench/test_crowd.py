@@ -6,8 +6,9 @@ import json
 from collections.abc import AsyncIterator
 
 import pytest
+from websockets.asyncio.server import ServerConnection, serve
 
-from bench.bayeux_client import BayeuxError, Crowd, Endpoint
+from bench.bayeux_client import BayeuxError, Crowd, Endpoint, SessionClosed
 from bench.raw_http import HttpError
 
 
@@ -71,3 +72,27 @@ async def test_lost_sessions_are_replaced_and_their_history_kept(dropping_port: 
         assert len(crowd.sessions) == 2
         assert len(crowd.failures) == 4
         assert all(isinstance(failure, HttpError) for failure in crowd.failures)
+
+
+async def _closing_after_subscribe(connection: ServerConnection) -> None:
+    """Handshakes and subscribes a websocket session, then closes it cleanly at its connect."""
+    async for frame in connection:
+        message = json.loads(frame)[0]
+        if message["channel"] == "/meta/connect":
+            await connection.close()
+            return
+        reply = {"channel": message["channel"], "successful": True, "clientId": "c1"}
+        await connection.send(json.dumps([reply]))
+
+
+async def test_a_websocket_the_server_closes_cleanly_is_a_lost_session() -> None:
+    async with serve(_closing_after_subscribe, "127.0.0.1", 0) as server:
+        port = next(iter(server.sockets)).getsockname()[1]
+        endpoint = Endpoint("127.0.0.1", port, "/cometd")
+
+        async with Crowd(endpoint, "websocket", 1, {"/x": lambda _: None}) as crowd:
+            assert await crowd.wait_until_holding(5)
+            assert await crowd.wait_for_losses(1, within=5)
+            assert crowd.live == 0
+
+    assert [type(failure) for failure in crowd.failures] == [SessionClosed]
