@@ -154,17 +154,21 @@ def cometd_java_reference(home: Path) -> Reference:
 
 
 class ControlPortInjector:
-    """A reference server's publication: a POST to its control port, published server-side."""
+    """A reference server's publication: a POST to its control port, published server-side.
+
+    Each POST opens its own connection: Node closes a keep-alive connection idle for 5 s, and
+    the wait for the warm-up's 10,000 deliveries can be longer, which lost the next POST."""
 
     def __init__(self, control_port: int) -> None:
-        self._control = HttpConnection("127.0.0.1", control_port)
+        self._control_port = control_port
 
     async def publish(self, reference_id: str) -> None:
         message = {"channel": CHANNEL, "data": outbound_data(reference_id)}
-        await self._control.post("/publish", json.dumps(message).encode())
-
-    async def close(self) -> None:
-        await self._control.close()
+        control = HttpConnection("127.0.0.1", self._control_port)
+        try:
+            await control.post("/publish", json.dumps(message).encode())
+        finally:
+            await control.close()
 
 
 async def fan_out(
@@ -279,18 +283,11 @@ def measure_reference(
         ready_url=f"http://127.0.0.1:{control_port}/",
     ).start()
     try:
-
-        async def measure() -> Fanout:
-            injector = ControlPortInjector(control_port)
-            try:
-                endpoint = Endpoint("127.0.0.1", port, PATH)
-                return await fan_out(
-                    [(server, endpoint)], injector, transport, sessions, publications
-                )
-            finally:
-                await injector.close()
-
-        return asyncio.run(measure())
+        endpoint = Endpoint("127.0.0.1", port, PATH)
+        injector = ControlPortInjector(control_port)
+        return asyncio.run(
+            fan_out([(server, endpoint)], injector, transport, sessions, publications)
+        )
     finally:
         server.stop()
 

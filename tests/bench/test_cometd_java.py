@@ -46,13 +46,10 @@ async def test_every_session_receives_each_publication(
     deliveries = Deliveries()
     endpoint = Endpoint("127.0.0.1", port, PATH)
     injector = ControlPortInjector(control_port)
-    try:
-        async with Crowd(endpoint, transport, _SESSIONS, {CHANNEL: deliveries.record}) as crowd:
-            assert await crowd.wait_until_holding(30)
-            for sequence in (1, 2):
-                await injector.publish(reference_id(sequence, time.time_ns()))
+    async with Crowd(endpoint, transport, _SESSIONS, {CHANNEL: deliveries.record}) as crowd:
+        assert await crowd.wait_until_holding(30)
+        for sequence in (1, 2):
+            await injector.publish(reference_id(sequence, time.time_ns()))
 
-            assert await deliveries.wait_for(2 * _SESSIONS, 30)
-            assert crowd.failures == []
-    finally:
-        await injector.close()
+        assert await deliveries.wait_for(2 * _SESSIONS, 30)
+        assert crowd.failures == []
