@@ -1,6 +1,7 @@
 """The CometD Java server (the CometD project's own, on Jetty 12): the notifier's second fan-out
 baseline, built by Maven once into the cache from bench/cometd-java/."""
 
+import hashlib
 import shutil
 import subprocess
 from pathlib import Path
@@ -18,7 +19,7 @@ class CometDJavaUnavailable(RuntimeError):
 def ensure_cometd_java(cache_dir: Path) -> Path:
     """The folder holding the server's jar and its `libs/`, built with Maven on first use."""
     # Absolute: Maven resolves a relative build directory against the POM's folder.
-    home = (cache_dir / f"cometd-java-{COMETD_VERSION}").resolve()
+    home = (cache_dir / f"cometd-java-{COMETD_VERSION}-{_source_digest()}").resolve()
     complete = home / ".complete"
     if complete.exists():
         return home
@@ -36,6 +37,13 @@ def ensure_cometd_java(cache_dir: Path) -> Path:
         )
     complete.touch()
     return home
+
+
+def _source_digest() -> str:
+    """A changed server or POM is built again, into its own folder."""
+    sources = [_PROJECT / "pom.xml", *sorted((_PROJECT / "src").rglob("*.java"))]
+    digest = hashlib.sha256(b"".join(source.read_bytes() for source in sources))
+    return digest.hexdigest()[:12]
 
 
 def server_command(home: Path, port: int, control_port: int, path: str) -> list[str]:

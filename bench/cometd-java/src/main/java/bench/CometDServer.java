@@ -30,6 +30,8 @@ import org.eclipse.jetty.util.ajax.JSON;
 import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 
 public final class CometDServer {
+  private static final long IDLE_TIMEOUT_MS = 60_000L;
+
   private CometDServer() {}
 
   public static void main(String[] args) throws Exception {
@@ -41,6 +43,9 @@ public final class CometDServer {
     ServerConnector connector = new ServerConnector(server);
     connector.setHost("127.0.0.1");
     connector.setPort(port);
+    // Longer than a held connect (30 s): at Jetty's default of 30 s the connector closed
+    // connections whose poll was just about to be answered (sessions lost under load).
+    connector.setIdleTimeout(IDLE_TIMEOUT_MS);
     server.addConnector(connector);
     ServletContextHandler context = new ServletContextHandler("/");
     server.setHandler(context);
@@ -48,6 +53,7 @@ public final class CometDServer {
 
     BayeuxServerImpl bayeux = new BayeuxServerImpl();
     bayeux.setOption("timeout", 30_000L);
+    bayeux.setOption("ws.idleTimeout", IDLE_TIMEOUT_MS);
     // The load generator keeps no cookies (ours authenticates by one it is given): without
     // these, CometD would refuse a long-polling clientId that comes without its BAYEUX_BROWSER
     // cookie (402::session_unknown) and hold one long poll per "browser" only.
