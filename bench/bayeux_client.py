@@ -297,18 +297,22 @@ class WebSocketSession:
         )
         await socket.send(connect_message)
         self._holding.add(1)
+        held = True
         try:
             async for frame in socket:
                 for message in json.loads(frame):
                     if message.get("channel") == "/meta/connect":
                         self._holding.add(-1)
+                        held = False
                         _check([message], "/meta/connect")
                         await socket.send(connect_message)
                         self._holding.add(1)
+                        held = True
                     else:
                         _dispatch(self._handlers, message)
         finally:
-            self._holding.add(-1)
+            if held:
+                self._holding.add(-1)
 
     async def close(self) -> None:
         socket, self._socket = self._socket, None

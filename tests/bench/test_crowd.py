@@ -96,3 +96,23 @@ async def test_a_websocket_the_server_closes_cleanly_is_a_lost_session() -> None
             assert crowd.live == 0
 
     assert [type(failure) for failure in crowd.failures] == [SessionClosed]
+
+
+async def _refusing_connect(connection: ServerConnection) -> None:
+    """Handshakes and subscribes a websocket session, then refuses its connect."""
+    async for frame in connection:
+        message = json.loads(frame)[0]
+        successful = message["channel"] != "/meta/connect"
+        reply = {"channel": message["channel"], "successful": successful, "clientId": "c1"}
+        await connection.send(json.dumps([reply]))
+
+
+async def test_a_refused_websocket_connect_is_lost_and_no_longer_counted_as_holding() -> None:
+    async with serve(_refusing_connect, "127.0.0.1", 0) as server:
+        port = next(iter(server.sockets)).getsockname()[1]
+        endpoint = Endpoint("127.0.0.1", port, "/cometd")
+
+        async with Crowd(endpoint, "websocket", 1, {"/x": lambda _: None}) as crowd:
+            assert await crowd.wait_for_losses(1, within=5)
+            assert (crowd.live, crowd.holding) == (0, 0)
+            assert [type(failure) for failure in crowd.failures] == [BayeuxError]
