@@ -297,18 +297,22 @@ class WebSocketSession:
         )
         await socket.send(connect_message)
         self._holding.add(1)
+        held = True
         try:
             async for frame in socket:
                 for message in json.loads(frame):
                     if message.get("channel") == "/meta/connect":
                         self._holding.add(-1)
+                        held = False
                         _check([message], "/meta/connect")
                         await socket.send(connect_message)
                         self._holding.add(1)
+                        held = True
                     else:
                         _dispatch(self._handlers, message)
         finally:
-            self._holding.add(-1)
+            if held:
+                self._holding.add(-1)
 
     async def close(self) -> None:
         socket, self._socket = self._socket, None
@@ -327,9 +331,16 @@ class WebSocketSession:
         return self._socket
 
 
+class SessionClosed(BayeuxError):
+    """The server closed a session's connection without a Bayeux reply saying why."""
+
+
 class Crowd:
     """`size` sessions, opened with bounded concurrency, each running its connect loop;
-    `lossless` ones (long-polling only) acknowledge and replay (`Resumption`)."""
+    `lossless` ones (long-polling only) acknowledge and replay (`Resumption`).
+
+    A session that cannot open, or that the server ends, is lost, not fatal: its error is
+    kept in `failures` (the whole history) and `replace_lost` opens a fresh one instead."""
 
     def __init__(
         self,
@@ -340,48 +351,63 @@ class Crowd:
         *,
         lossless: bool = False,
     ) -> None:
+        if lossless and transport != "long-polling":
+            raise ValueError("lossless sessions are long-polling ones")
         self._holding = Level()
-        self.sessions: list[Session]
-        if lossless:
-            if transport != "long-polling":
-                raise ValueError("lossless sessions are long-polling ones")
-            self.sessions = [
-                LongPollingSession(endpoint, handlers, self._holding, Resumption())
-                for _ in range(size)
-            ]
-        else:
-            kind = LongPollingSession if transport == "long-polling" else WebSocketSession
-            self.sessions = [kind(endpoint, handlers, self._holding) for _ in range(size)]
+
+        def new_session() -> Session:
+            if lossless:
+                return LongPollingSession(endpoint, handlers, self._holding, Resumption())
+            if transport == "long-polling":
+                return LongPollingSession(endpoint, handlers, self._holding)
+            return WebSocketSession(endpoint, handlers, self._holding)
+
+        self._new_session = new_session
+        self.sessions: list[Session] = [new_session() for _ in range(size)]
         self.failures: list[BaseException] = []
+        self._losses = Level()
+        self._lost: list[Session] = []
+        self._retired_rehandshakes = 0
         self._tasks: list[asyncio.Task[None]] = []
 
     async def __aenter__(self) -> "Crowd":
-        gate = asyncio.Semaphore(_OPENING_CONCURRENCY)
-
-        async def start(session: Session) -> None:
-            async with gate:
-                await session.open()
-            self._tasks.append(asyncio.create_task(self._run(session)))
-
-        await asyncio.gather(*(start(session) for session in self.sessions))
+        await self._start(self.sessions)
         return self
 
     @property
     def rehandshakes(self) -> int:
         """How often lossless sessions were ended by the server and replayed."""
-        return sum(
-            session.resumption.rehandshakes
-            for session in self.sessions
-            if isinstance(session, LongPollingSession) and session.resumption is not None
-        )
+        return self._retired_rehandshakes + _rehandshakes(self.sessions)
 
-    async def wait_until_holding(self, within: float) -> None:
-        """Every live session has a connect outstanding (held by the server)."""
-        if not await self._holding.reach(lambda: len(self.sessions) - len(self.failures), within):
-            raise TimeoutError(
-                f"{self._holding.value} of {len(self.sessions)} sessions hold a connect "
-                f"after {within:.0f} s ({len(self.failures)} failed)"
-            )
+    @property
+    def live(self) -> int:
+        """Sessions not lost."""
+        return len(self.sessions) - len(self._lost)
+
+    async def wait_until_holding(self, within: float) -> bool:
+        """True once every live session has a connect outstanding (held by the server);
+        False if `within` seconds pass first."""
+        return await self._holding.reach(lambda: self.live, within)
+
+    async def wait_for_losses(self, count: int, within: float) -> bool:
+        """True once `count` sessions were lost in all; False if `within` seconds pass first."""
+        return await self._losses.reach(lambda: count, within)
+
+    @property
+    def holding(self) -> int:
+        return self._holding.value
+
+    async def replace_lost(self) -> int:
+        """Closes the sessions lost so far and opens as many fresh ones; how many."""
+        lost, self._lost = self._lost, []
+        self._retired_rehandshakes += _rehandshakes(lost)
+        for session in lost:
+            await session.close()
+            self.sessions.remove(session)
+        fresh = [self._new_session() for _ in lost]
+        self.sessions += fresh
+        await self._start(fresh)
+        return len(fresh)
 
     async def __aexit__(
         self,
@@ -396,11 +422,40 @@ class Crowd:
                 await task
         await asyncio.gather(*(session.close() for session in self.sessions))
 
+    async def _start(self, sessions: list[Session]) -> None:
+        gate = asyncio.Semaphore(_OPENING_CONCURRENCY)
+
+        async def start(session: Session) -> None:
+            try:
+                async with gate:
+                    await session.open()
+            except Exception as error:  # noqa: BLE001 - a session refused is counted, not fatal
+                self._lose(session, error)
+                return
+            self._tasks.append(asyncio.create_task(self._run(session)))
+
+        await asyncio.gather(*(start(session) for session in sessions))
+
     async def _run(self, session: Session) -> None:
         try:
             await session.run()
         except asyncio.CancelledError:
             raise
         except Exception as error:  # noqa: BLE001 - a lost session is counted, not fatal
-            self.failures.append(error)
-            self._holding.poke()
+            self._lose(session, error)
+        else:
+            self._lose(session, SessionClosed("the server closed the connection"))
+
+    def _lose(self, session: Session, error: BaseException) -> None:
+        self.failures.append(error)
+        self._losses.add()
+        self._lost.append(session)
+        self._holding.poke()
+
+
+def _rehandshakes(sessions: Sequence[Session]) -> int:
+    return sum(
+        session.resumption.rehandshakes
+        for session in sessions
+        if isinstance(session, LongPollingSession) and session.resumption is not None
+    )

@@ -12,6 +12,7 @@ from bench import kafka_tools
 from bench.agent import session_cookie, update_body
 from bench.bayeux_client import CHANNEL, Crowd, Deliveries, Endpoint, Message
 from bench.latency import Percentiles
+from bench.losses import delivery_finding, describe_losses
 from bench.posting import Poster
 from bench.report import BenchmarkResult, Row, Target, missed_by, number
 from bench.stack import BenchCluster
@@ -38,6 +39,8 @@ class Step:
     errors: int
     rehandshakes: int
     """Times the notifier ended the session (at its queue limit) and the client replayed."""
+    lost: str
+    """The sessions lost during the step, and why (`bench.losses`)."""
     latency: Percentiles
     inside: Percentiles
     """Gateway receipt -> notifier render, from the /me/internal metrics (whole ms)."""
@@ -50,6 +53,13 @@ class Step:
             and self.delivered >= self.accepted
             and self.latency.p99_ms < 1000
         )
+
+    def finding(self) -> str | None:
+        """The step's figures as a finding, when its session was lost on the way."""
+        if not self.lost:
+            return None
+        label = f"at {self.rate:,.0f}/s"
+        return delivery_finding(label, self.delivered, self.accepted, self.lost)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,19 +81,23 @@ def run(cluster: BenchCluster, *, quick: bool) -> BenchmarkResult:
         cluster.service("gateway", topics, GATEWAY_PORT=str(ports.gateway)).start(),
     ]
     try:
-        steps, highest = asyncio.run(_measure(ports, seconds, ladder))
+        steps, highest, findings = asyncio.run(_measure(ports, seconds, ladder))
     finally:
         for service in reversed(services):
             service.stop()
     baseline = kafka_tools.end_to_end_latency(
         cluster, cluster.fresh_topics().events, 1_000 if quick else 10_000, _EVENT_SIZE
     )
-    return _result(steps, highest, baseline, seconds, ladder)
+    result = _result(steps, highest, baseline, seconds, ladder)
+    result.notes += findings
+    return result
 
 
 async def _measure(
     ports: Ports, seconds: float, ladder: tuple[int, ...]
-) -> tuple[list[Step], Step | None]:
+) -> tuple[list[Step], Step | None, list[str]]:
+    """The steps at `RATES`, the highest sustained of `ladder`, and the findings: a step whose
+    session was lost keeps its figures and the next one runs with a fresh session."""
     cookie = await asyncio.to_thread(session_cookie, f"http://127.0.0.1:{ports.gateway}")
     deliveries = Deliveries()
     inside = ServerTimes()
@@ -107,20 +121,18 @@ async def _measure(
                 await _step(poster, deliveries, inside, crowd, rate=rate, seconds=seconds)
                 for rate in RATES
             ]
-            if crowd.failures:
-                raise RuntimeError(f"the CometD session failed: {crowd.failures[0]}")
+            tried = list(steps)
             highest = None
             for rate in ladder:
                 step = await _step(poster, deliveries, inside, crowd, rate=rate, seconds=seconds)
-                if crowd.failures:
-                    print(f"    {rate:,}/s: the session failed ({crowd.failures[0]})")
-                    break
+                tried.append(step)
                 if not step.sustained:
                     break
                 highest = step
     finally:
         await poster.close()
-    return steps, highest
+    findings = [finding for step in tried if (finding := step.finding()) is not None]
+    return steps, highest, findings
 
 
 class ServerTimes:
@@ -146,11 +158,15 @@ async def _step(
     rate: float,
     seconds: float,
 ) -> Step:
-    rehandshakes_before = crowd.rehandshakes
+    rehandshakes_before, failures_before = crowd.rehandshakes, len(crowd.failures)
     deliveries.clear()
     inside.samples_ns.clear()
     posted = await poster.paced(rate, seconds)
     await deliveries.wait_for(posted.accepted, _DRAIN_TIMEOUT_S)
+    lost = crowd.failures[failures_before:]
+    if lost:
+        await crowd.replace_lost()
+        await crowd.wait_until_holding(30)
     step = Step(
         rate=rate,
         achieved=posted.rate,
@@ -159,6 +175,7 @@ async def _step(
         delivered=deliveries.count,
         errors=deliveries.errors,
         rehandshakes=crowd.rehandshakes - rehandshakes_before,
+        lost=describe_losses(lost) if lost else "",
         latency=Percentiles.of(deliveries.latencies_ns),
         inside=Percentiles.of(inside.samples_ns),
     )

@@ -7,6 +7,7 @@ import platform
 import subprocess
 from pathlib import Path
 
+from bench.cometd_java import COMETD_VERSION, JETTY_VERSION
 from devstack.kafka_dist import KAFKA_VERSION
 
 FAYE_DIR = Path(__file__).with_name("faye")
@@ -38,6 +39,7 @@ def describe_versions(wrk: str) -> dict[str, str]:
         "Kafka": KAFKA_VERSION,
         "wrk": wrk,
         "Faye": _faye_version(),
+        "CometD Java": f"{COMETD_VERSION} (Jetty {JETTY_VERSION})",
         **{name: importlib.metadata.version(name) for name in packages},
     }
 

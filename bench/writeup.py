@@ -22,6 +22,16 @@ Method (the decisions behind every table):
   rows say how much.
 - Latencies are receipt minus send on the same clock; each message carries its send time
   in `referenceId`. Kafka's EndToEndLatency reports whole milliseconds.
+- Reference Bayeux servers for the fan-out run as child processes of the run, on the
+  notifier's path and channel, each publishing server-side what a POST to a control port of
+  its own process carries: Faye (npm `faye`, Node) and the CometD Java server
+  (`org.cometd.java` 8.0.0 on Jetty 12.0.9: bench/cometd-java/, built by Maven once into
+  `.cache/`; Maven Central serves no `cometd-java-server-http-jetty` 8.0.0 here, so its
+  long-polling runs in CometD's Jakarta servlet on Jetty ee10, its websocket on Jetty's own
+  websocket API). A server that cannot be built is reported as such and its targets missed.
+- A client session lost during a benchmark (refused handshake, `402::Unknown client`, a
+  connection closed, a timeout) does not end the run: the benchmark counts it and notes
+  delivered / accepted as a finding, then goes on (e2e with a fresh session).
 - `--profile SERVICE` samples a service with py-spy; the busiest frames are noted under the
   benchmark and the collapsed stacks stay in the run folder (`.cache/bench/run-*/profiles`).
 """
