@@ -13,7 +13,6 @@ from notifier.settings import NotifierSettings
 
 # Held long polls would otherwise keep a stopping process alive for a whole connect timeout.
 _GRACEFUL_SHUTDOWN_S = 2
-WEBSOCKET_PROTOCOL = "wsproto"
 
 
 class _Server(uvicorn.Server):
@@ -52,8 +51,6 @@ def server_config(settings: NotifierSettings, app: FastAPI) -> uvicorn.Config:
         ssl_keyfile=key,
         log_config=None,  # keep our JSON lines; uvicorn's loggers propagate to the root
         timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_S,
-        # wsproto rather than websockets: ~3 KiB less per open websocket (docs/performance.md).
-        ws=WEBSOCKET_PROTOCOL,
         ws_per_message_deflate=settings.websocket_compression,
     )
 

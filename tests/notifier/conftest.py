@@ -22,7 +22,6 @@ import uvicorn
 from aiokafka import AIOKafkaProducer
 
 from devstack.broker import free_port
-from notifier.__main__ import WEBSOCKET_PROTOCOL
 from notifier.app import Notifier, create_app
 from notifier.settings import NotifierSettings
 from outbound_contracts.codec import encode
@@ -115,7 +114,6 @@ async def start_notifier(
                 port=settings.port,
                 log_level="warning",
                 timeout_graceful_shutdown=1,
-                ws=WEBSOCKET_PROTOCOL,
                 ws_per_message_deflate=settings.websocket_compression,
             )
         )
