@@ -51,6 +51,7 @@ def server_config(settings: NotifierSettings, app: FastAPI) -> uvicorn.Config:
         ssl_keyfile=key,
         log_config=None,  # keep our JSON lines; uvicorn's loggers propagate to the root
         timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_S,
+        ws_per_message_deflate=settings.websocket_compression,
     )
 
 

@@ -9,14 +9,17 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp
 
 from notifier.bayeux import Advice, Bayeux
 from notifier.delivery import Delivery
+from notifier.endpoint import BayeuxEndpoint, NotifierApp
 from notifier.kafka import EventConsumer
 from notifier.metrics import NotifierMetrics
 from notifier.replay import Replayer
@@ -146,18 +149,6 @@ def create_app(settings: NotifierSettings) -> FastAPI:
                     await task
             notifier.tracing.shutdown()
 
-    app = FastAPI(title="GWS notifier", lifespan=lifespan, docs_url=None, redoc_url=None)
-    app.state.notifier = notifier
-    if settings.allowed_origins:  # none: same-origin only, and no CORS work per request
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.allowed_origins,
-            allow_credentials=True,
-            allow_methods=["POST", "GET", "OPTIONS"],
-            allow_headers=["Content-Type", "Authorization", "X-Requested-With"],
-        )
-    # Added last, so it is outermost: every reply carries the headers, preflights included.
-    app.add_middleware(SecurityHeaders, hsts=settings.tls is not None)
     guard = OriginGuard(OriginPolicy(settings.allowed_origins), notifier.metrics)
     long_polling = LongPolling(
         notifier.bayeux,
@@ -166,15 +157,19 @@ def create_app(settings: NotifierSettings) -> FastAPI:
         cookie_path=settings.path,
         cookies_secure=settings.cookies_secure,
     )
-    # CometD clients append the meta channel's name to the URL (`.../handshake`, `.../connect`).
-    for path in (settings.path, settings.path + "/{meta:path}"):
-        app.add_route(path, long_polling.handle, methods=["POST"], include_in_schema=False)
-    app.add_api_websocket_route(
-        settings.path,
-        WebSocketTransport(
-            notifier.bayeux, guard, max_request_bytes=settings.max_request_bytes
-        ).handle,
+    websocket = WebSocketTransport(
+        notifier.bayeux, guard, max_request_bytes=settings.max_request_bytes
     )
+    app = NotifierApp(
+        bayeux_path=settings.path,
+        bayeux=_with_middleware(BayeuxEndpoint(long_polling, websocket), settings),
+        title="GWS notifier",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.notifier = notifier
+    _add_middleware(app, settings)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -193,3 +188,26 @@ def create_app(settings: NotifierSettings) -> FastAPI:
         return Response(generate_latest(notifier.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def _with_middleware(app: ASGIApp, settings: NotifierSettings) -> ASGIApp:
+    """`app` behind what `_add_middleware` puts before FastAPI's routes."""
+    if settings.allowed_origins:
+        app = CORSMiddleware(app, **_cors(settings))
+    return SecurityHeaders(app, hsts=settings.tls is not None)
+
+
+def _add_middleware(app: FastAPI, settings: NotifierSettings) -> None:
+    if settings.allowed_origins:  # none: same-origin only, and no CORS work per request
+        app.add_middleware(CORSMiddleware, **_cors(settings))
+    # Added last, so it is outermost: every reply carries the headers, preflights included.
+    app.add_middleware(SecurityHeaders, hsts=settings.tls is not None)
+
+
+def _cors(settings: NotifierSettings) -> dict[str, Any]:
+    return {
+        "allow_origins": settings.allowed_origins,
+        "allow_credentials": True,
+        "allow_methods": ["POST", "GET", "OPTIONS"],
+        "allow_headers": ["Content-Type", "Authorization", "X-Requested-With"],
+    }

@@ -1,8 +1,9 @@
 """Bayeux sessions: who is connected, what each subscribed to, what waits for each.
 
 Idle sessions must be cheap (10,000 per process is the target), so a session is a small
-object with a bounded queue; a held `/meta/connect` is a Future and a timer handle, never a
-task of its own. Time comes from an injected monotonic clock.
+object with a bounded queue; a held `/meta/connect` is a Future and a place among the
+registry's `Deadlines`, never a task or a timer of its own. Time comes from an injected
+monotonic clock.
 """
 
 import asyncio
@@ -10,13 +11,13 @@ import logging
 import math
 import secrets
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from notifier.acks import Acknowledgements
 from notifier.channels import patterns_matching
+from notifier.deadlines import Deadlines
 from notifier.metrics import NotifierMetrics
 
 Message = dict[str, Any]
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 @dataclass(eq=False, slots=True)
 class HeldConnect:
     future: asyncio.Future[None]
-    timer: asyncio.TimerHandle
+    deadline_slot: int
     browser_id: str | None
 
 
@@ -51,7 +52,9 @@ class Session:
     """The id of the session cookie that authenticated the handshake (None: Basic): a
     revocation of that token ends the session."""
     subscriptions: set[str] = field(default_factory=set)
-    queue: deque[Message] = field(default_factory=deque)
+    queue: list[Message] = field(default_factory=list)
+    """A list, not a deque: it is only appended to and emptied whole, and an empty deque
+    costs 760 bytes against a list's 56 (docs/performance.md, round 2)."""
     connected: bool = False
     ended: str | None = None
     held: HeldConnect | None = None
@@ -80,6 +83,7 @@ class SessionRegistry:
         self._by_id: dict[str, Session] = {}
         self._by_user: dict[str, dict[str, Session]] = {}
         self._polling_browsers: dict[str, dict[str, HeldConnect]] = {}
+        self._deadlines: Deadlines[Session] = Deadlines(self._wake)
         self._subscription_count = 0
         self._held_count = 0
         metrics.observe_registry(
@@ -239,8 +243,7 @@ class SessionRegistry:
         acknowledgement extension, first what the client has not acknowledged yet; and the
         reply's batch number (None without the extension). The session's `max_interval`
         starts again from this reply."""
-        messages = list(session.queue)
-        session.queue.clear()
+        messages, session.queue = session.queue, []
         self._metrics.messages_delivered.inc(len(messages))
         if session.held is None and session.ended is None:
             session.expires_at = self._clock() + self._max_interval_s
@@ -259,8 +262,8 @@ class SessionRegistry:
         self._wake(session)
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
-        timer = loop.call_later(timeout_s, self._wake, session)
-        held = HeldConnect(future=future, timer=timer, browser_id=browser_id)
+        slot = self._deadlines.add(session, timeout_s)
+        held = HeldConnect(future=future, deadline_slot=slot, browser_id=browser_id)
         session.held = held
         session.expires_at = math.inf
         self._held_count += 1
@@ -297,7 +300,7 @@ class SessionRegistry:
             return
         session.held = None
         self._held_count -= 1
-        held.timer.cancel()
+        self._deadlines.discard(session, held.deadline_slot)
         if held.browser_id is not None:
             holders = self._polling_browsers[held.browser_id]
             del holders[session.client_id]

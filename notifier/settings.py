@@ -32,6 +32,11 @@ class NotifierSettings(BaseSettings, SignInThrottleSettings, TlsSettings, UsersF
     )
     sweep_interval_ms: int = Field(default=1000, gt=0, description="How often expiry is checked")
     max_request_bytes: int = Field(default=65536, gt=0, description="Largest Bayeux batch")
+    websocket_compression: bool = Field(
+        default=False,
+        description="Offer permessage-deflate on websockets: a deflate and an inflate context "
+        "per socket, ~40 KiB each, for little gain on replies of a few hundred bytes",
+    )
     basic_auth_cache_size: int = Field(default=1024, ge=0)
     log_level: str = Field(default="info", pattern="^(debug|info|warning|error)$")
     allowed_origins: AllowedOrigins = Field(

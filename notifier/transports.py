@@ -183,44 +183,78 @@ class WebSocketTransport:
             session_token=websocket.cookies.get(SESSION_COOKIE),
             client_address=websocket.client.host if websocket.client else None,
         )
-        outgoing: asyncio.Queue[list[Message]] = asyncio.Queue()
+        writer = FrameWriter(websocket)
         parked: set[asyncio.Future[None]] = set()
-        writer = asyncio.create_task(_write(websocket, outgoing))
         try:
             while (frame := await _receive(websocket)) is not None:
                 if len(frame) > self._max_request_bytes:
-                    outgoing.put_nowait([_error_message("413::Frame too large")])
+                    writer.send([_error_message("413::Frame too large")])
                     continue
                 try:
                     batch = parse_batch(frame)
                 except BadBatch as error:
-                    outgoing.put_nowait([_error_message(str(error))])
+                    writer.send([_error_message(str(error))])
                     continue
                 replies, pending = await self._bayeux.handle(batch, context)
                 if replies:
-                    outgoing.put_nowait(replies)
+                    writer.send(replies)
                 if pending is not None:
                     parked.add(pending.future)
                     pending.future.add_done_callback(
-                        functools.partial(_send_when_done, pending, outgoing, parked)
+                        functools.partial(_send_when_done, pending, writer, parked)
                     )
         finally:
             for future in list(parked):
                 future.cancel()
-            writer.cancel()
+            await writer.close()
+
+
+class FrameWriter:
+    """Writes reply batches to a websocket in order, from a task that exists only while some
+    wait: an idle socket holding a connect keeps no task and no queue (a task and an
+    `asyncio.Queue` cost ~4 KiB a socket, docs/performance.md, round 2)."""
+
+    def __init__(self, websocket: WebSocket) -> None:
+        self._websocket = websocket
+        self._waiting: list[list[Message]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def send(self, replies: list[Message]) -> None:
+        self._waiting.append(replies)
+        if self._task is None:
+            self._task = asyncio.create_task(self._write())
+
+    async def close(self) -> None:
+        task, self._task = self._task, None
+        self._waiting.clear()
+        if task is not None:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await writer
+                await task
+
+    async def _write(self) -> None:
+        try:
+            while self._waiting:
+                replies = self._waiting.pop(0)
+                try:
+                    await self._websocket.send_text(render(replies))
+                except (WebSocketDisconnect, RuntimeError, OSError):
+                    self._waiting.clear()
+                    return  # the reader sees the close and cleans up
+        finally:
+            if self._task is asyncio.current_task():
+                self._task = None
 
 
 def _send_when_done(
     pending: PendingConnect,
-    outgoing: asyncio.Queue[list[Message]],
+    writer: FrameWriter,
     parked: set[asyncio.Future[None]],
     future: asyncio.Future[None],
 ) -> None:
     parked.discard(future)
     if not future.cancelled():
-        outgoing.put_nowait(pending.finish())
+        writer.send(pending.finish())
 
 
 async def _receive(websocket: WebSocket) -> str | bytes | None:
@@ -232,15 +266,6 @@ async def _receive(websocket: WebSocket) -> str | bytes | None:
         return None
     text: str | None = message.get("text")
     return text if text is not None else message.get("bytes") or b""
-
-
-async def _write(websocket: WebSocket, outgoing: asyncio.Queue[list[Message]]) -> None:
-    while True:
-        replies = await outgoing.get()
-        try:
-            await websocket.send_text(render(replies))
-        except (WebSocketDisconnect, RuntimeError, OSError):
-            return  # the reader sees the close and cleans up
 
 
 def _error_message(error: str) -> Message:

@@ -114,6 +114,7 @@ async def start_notifier(
                 port=settings.port,
                 log_level="warning",
                 timeout_graceful_shutdown=1,
+                ws_per_message_deflate=settings.websocket_compression,
             )
         )
         task = asyncio.create_task(server.serve())

@@ -272,6 +272,21 @@ async def test_a_session_that_stops_connecting_expires(start_notifier: StartNoti
         assert reply["advice"]["reconnect"] == "handshake"
 
 
+@pytest.mark.parametrize("offered", [False, True])
+async def test_permessage_deflate_is_negotiated_only_when_configured(
+    start_notifier: StartNotifier, offered: bool
+) -> None:
+    notifier = await start_notifier(websocket_compression=offered)
+    url = notifier.url.replace("http://", "ws://")
+    async with websockets.connect(url, compression="deflate") as socket:
+        assert socket.response is not None
+        extensions = socket.response.headers.get("Sec-WebSocket-Extensions", "")
+        await socket.send(json.dumps(HANDSHAKE))
+        [handshake] = json.loads(await socket.recv())
+    assert ("permessage-deflate" in extensions) is offered
+    assert handshake["successful"] is False  # no credentials: the socket itself still works
+
+
 async def test_websocket_transport_survives_bad_frames(running_notifier: RunningNotifier) -> None:
     url = running_notifier.url.replace("http://", "ws://")
     async with websockets.connect(

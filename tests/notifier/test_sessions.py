@@ -126,7 +126,7 @@ async def test_ten_thousand_idle_long_polls_are_cheap(metrics: NotifierMetrics) 
     finally:
         tracemalloc.stop()
     per_session = (after - before) / 10_000
-    assert per_session < 4096, f"{per_session:.0f} bytes per idle long poll"
+    assert per_session < 2048, f"{per_session:.0f} bytes per idle long poll"
     assert len(asyncio.all_tasks()) == tasks_before
     for session in registry.all():
         registry.end(session, "shutdown")
