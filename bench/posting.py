@@ -4,6 +4,7 @@
 import asyncio
 import json
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -37,6 +38,17 @@ class Poster:
         self._sequence = 0
         self._accepted = 0
         self._refused = 0
+        self.refusals: Counter[str] = Counter()
+        """Why POSTs were refused: the status and the reply's start, or the connection error."""
+
+    @property
+    def accepted(self) -> int:
+        """POSTs answered `{"statusCode": 0}` so far."""
+        return self._accepted
+
+    @property
+    def refused(self) -> int:
+        return self._refused
 
     async def paced(self, rate: float, seconds: float) -> Posted:
         """`rate * seconds` POSTs, the n-th due at n / rate; a late one goes at once."""
@@ -63,12 +75,14 @@ class Poster:
         body = self._body_for(reference_id(self._sequence, time.time_ns()))
         try:
             response = await connection.post(self._path, json.dumps(body).encode(), self._headers)
-        except HttpError:
+        except HttpError as error:
             self._refused += 1
+            self.refusals[str(error)] += 1
         else:
             if response.status == 200 and json.loads(response.body) == {"statusCode": 0}:
                 self._accepted += 1
             else:
                 self._refused += 1
+                self.refusals[f"HTTP {response.status} {response.body[:120]!r}"] += 1
         finally:
             self._idle.put_nowait(connection)
