@@ -15,7 +15,7 @@ from typing import Any, Literal, Protocol
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from bench.raw_http import HttpConnection
+from bench.raw_http import HttpConnection, HttpError
 
 CHANNEL = "/v2/me/outbound"
 _OPENING_CONCURRENCY = 100
@@ -114,6 +114,9 @@ class Resumption:
     position: str | None = None
     last_on_channel: dict[str, str] = field(default_factory=dict)
     rehandshakes: int = 0
+    reconnects: int = 0
+    """Connects sent again on a new connection after the old one was lost (acknowledged
+    batches make that lossless: the server sends an unacknowledged batch again)."""
 
     def handshake(self, message: Message) -> Message:
         return {**message, "ext": {"ack": True}}
@@ -238,6 +241,11 @@ class LongPollingSession:
             self._holding.add(1)
             try:
                 replies = await self._send([connect])
+            except HttpError:
+                if self.resumption is None:
+                    raise
+                self.resumption.reconnects += 1
+                continue
             finally:
                 self._holding.add(-1)
             if self.resumption is not None:
@@ -371,6 +379,15 @@ class Crowd:
         """How often lossless sessions were ended by the server and replayed."""
         return sum(
             session.resumption.rehandshakes
+            for session in self.sessions
+            if isinstance(session, LongPollingSession) and session.resumption is not None
+        )
+
+    @property
+    def reconnects(self) -> int:
+        """How often lossless sessions lost their connection and sent the connect again."""
+        return sum(
+            session.resumption.reconnects
             for session in self.sessions
             if isinstance(session, LongPollingSession) and session.resumption is not None
         )

@@ -55,15 +55,27 @@ class Poster:
         loop = asyncio.get_running_loop()
         accepted, refused = self._accepted, self._refused
         count = max(1, round(rate * seconds))
-        tasks: list[asyncio.Task[None]] = []
+        # Only the unfinished: a 30-minute soak must not hold every POST's task to the end.
+        in_flight: set[asyncio.Task[None]] = set()
+        failures: list[BaseException] = []
+
+        def finished(task: asyncio.Task[None]) -> None:
+            in_flight.discard(task)
+            if not task.cancelled() and (error := task.exception()) is not None:
+                failures.append(error)
+
         started = loop.time()
         for index in range(count):
             delay = started + index / rate - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
             connection = await self._idle.get()
-            tasks.append(asyncio.create_task(self._post(connection)))
-        await asyncio.gather(*tasks)
+            task = asyncio.create_task(self._post(connection))
+            in_flight.add(task)
+            task.add_done_callback(finished)
+        await asyncio.gather(*in_flight)
+        if failures:
+            raise failures[0]
         return Posted(self._accepted - accepted, self._refused - refused, loop.time() - started)
 
     async def close(self) -> None:

@@ -127,6 +127,7 @@ class Soak:
     error_outcomes: int = 0
     lost_sessions: int = 0
     rehandshakes: int = 0
+    reconnects: int = 0
     scrapes: int = 0
     failed_scrapes: int = 0
     latency: Percentiles = field(default_factory=lambda: Percentiles.of([]))
@@ -244,6 +245,7 @@ async def _soak(stack: Stack, agents: list[SoakAgent], size: Scale) -> Soak:
         soak.delivered = delivered.value
         soak.lost_sessions = sum(len(crowd.failures) for crowd in crowds)
         soak.rehandshakes = sum(crowd.rehandshakes for crowd in crowds)
+        soak.reconnects = sum(crowd.reconnects for crowd in crowds)
     soak.accepted = sum(poster.accepted for poster in posters)
     soak.refused = sum(poster.refused for poster in posters)
     for poster in posters:
@@ -429,6 +431,7 @@ def _result(soak: Soak) -> BenchmarkResult:
         Row("error outcomes (session deliveries)", soak.error_outcomes, None, ""),
         Row("sessions lost", soak.lost_sessions, None, ""),
         Row("re-handshakes with replay", soak.rehandshakes, None, ""),
+        Row("long-poll connects sent again on a new connection", soak.reconnects, None, ""),
         Row("p50 POST -> delivery", soak.latency.p50_ms, None, "ms"),
         Row("p99 POST -> delivery", soak.latency.p99_ms, None, "ms"),
         Row("max POST -> delivery", soak.latency.max_ms, None, "ms"),
