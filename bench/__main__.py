@@ -1,5 +1,7 @@
 """`python -m bench [--only NAME ...] [--quick]`: run the benchmarks against baselines measured in
-the same run, print ours / baseline / ratio / target, and write the results as Markdown."""
+the same run, print ours / baseline / ratio / target, and write the results as Markdown.
+
+The soak (30 minutes) runs only when named: `python -m bench --only soak [--minutes N]`."""
 
 import argparse
 import datetime
@@ -8,15 +10,16 @@ import shutil
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
-from bench import e2e_bench, fanout_bench, gateway_bench, scaleout_bench, worker_bench
+from bench import e2e_bench, fanout_bench, gateway_bench, scaleout_bench, soak_bench, worker_bench
 from bench.machine import FAYE_DIR, describe_machine, describe_versions
 from bench.profiling import busiest_frames
 from bench.report import BenchmarkResult, print_result
 from bench.stack import REPO, BenchCluster
-from bench.writeup import write_document
+from bench.writeup import write_document, write_sections
 from bench.wrk import ensure_wrk, wrk_version
 
 
@@ -31,11 +34,17 @@ BENCHMARKS: dict[str, Benchmark] = {
     "fanout": fanout_bench.run,
     "scaleout": scaleout_bench.run,
 }
+ON_REQUEST = ("soak",)
+"""Run only when named with --only; their sections of the results survive runs without them."""
 
 
 def main(argv: list[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     names: list[str] = arguments.only or list(BENCHMARKS)
+    runners: dict[str, Benchmark] = {
+        **BENCHMARKS,
+        "soak": partial(soak_bench.run, minutes=arguments.minutes),
+    }
     output: Path = arguments.output or (
         REPO / ".cache" / "bench" / "benchmarks-quick.md"
         if arguments.quick
@@ -56,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in names:
             print(f"\n-- running {name}{' (quick)' if arguments.quick else ''} ...", flush=True)
             try:
-                result = BENCHMARKS[name](cluster, quick=arguments.quick)
+                result = runners[name](cluster, quick=arguments.quick)
             except Exception as error:  # noqa: BLE001 - one broken benchmark must not hide the rest
                 failed.append(f"{name}: {type(error).__name__}: {error}")
                 print(f"!! {name} failed: {error}", file=sys.stderr, flush=True)
@@ -66,17 +75,21 @@ def main(argv: list[str] | None = None) -> int:
             print_result(result)
             results.append(result)
     shutil.rmtree(workdir / "broker" / "data", ignore_errors=True)
-    write_document(
-        output,
-        results,
-        failed=failed,
-        started=started,
-        elapsed_s=time.monotonic() - began,
-        quick=arguments.quick,
-        command=" ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])]),
-        machine=describe_machine(),
-        versions=describe_versions(wrk),
-    )
+    if set(names) <= set(ON_REQUEST):
+        write_sections(output, results)
+    else:
+        write_document(
+            output,
+            results,
+            failed=failed,
+            started=started,
+            elapsed_s=time.monotonic() - began,
+            quick=arguments.quick,
+            command=" ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])]),
+            machine=describe_machine(),
+            versions=describe_versions(wrk),
+            keep=ON_REQUEST,
+        )
     print(f"\nwrote {output}; service logs in {workdir / 'logs'}")
     for failure in failed:
         print(f"FAILED {failure}", file=sys.stderr)
@@ -85,7 +98,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--only", nargs="+", choices=list(BENCHMARKS), help="run only these")
+    parser.add_argument(
+        "--only", nargs="+", choices=[*BENCHMARKS, *ON_REQUEST], help="run only these"
+    )
+    parser.add_argument(
+        "--minutes",
+        type=int,
+        help=f"how long the soak runs (default {soak_bench.DEFAULT_MINUTES}; 2 with --quick)",
+    )
     parser.add_argument("--quick", action="store_true", help="a small-scale run of seconds")
     parser.add_argument(
         "--profile",

@@ -27,11 +27,13 @@ def reject_body(campaign: str, reference_id: str) -> dict[str, object]:
     }
 
 
-def update_body(campaign: str, reference_id: str) -> dict[str, object]:
+def update_body(
+    campaign: str, reference_id: str, device_path: str = DEVICE_PATH
+) -> dict[str, object]:
     """UpdateRecord of a record the agent holds: succeeds every time, changes state."""
     return {
         "operationName": "UpdateRecord",
-        "devicePath": DEVICE_PATH,
+        "devicePath": device_path,
         "callingList": CALLING_LIST,
         "applicationId": APPLICATION_ID,
         "campaignName": campaign,
@@ -40,9 +42,9 @@ def update_body(campaign: str, reference_id: str) -> dict[str, object]:
     }
 
 
-def session_cookie(base_url: str) -> str:
+def session_cookie(base_url: str, user_name: str = USER_NAME) -> str:
     """`GWS_SESSION=<token>` from one Basic-authenticated GET /api/v2/me."""
-    credentials = base64.b64encode(f"{USER_NAME}:{PASSWORD}".encode()).decode()
+    credentials = base64.b64encode(f"{user_name}:{PASSWORD}".encode()).decode()
     request = urllib.request.Request(
         f"{base_url}/api/v2/me", headers={"Authorization": f"Basic {credentials}"}
     )

@@ -15,7 +15,7 @@ from typing import Any, Literal, Protocol
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from bench.raw_http import HttpConnection
+from bench.raw_http import HttpConnection, HttpError
 
 CHANNEL = "/v2/me/outbound"
 _OPENING_CONCURRENCY = 100
@@ -114,6 +114,9 @@ class Resumption:
     position: str | None = None
     last_on_channel: dict[str, str] = field(default_factory=dict)
     rehandshakes: int = 0
+    reconnects: int = 0
+    """Connects sent again on a new connection after the old one was lost (acknowledged
+    batches make that lossless: the server sends an unacknowledged batch again)."""
 
     def handshake(self, message: Message) -> Message:
         return {**message, "ext": {"ack": True}}
@@ -238,6 +241,11 @@ class LongPollingSession:
             self._holding.add(1)
             try:
                 replies = await self._send([connect])
+            except HttpError:
+                if self.resumption is None:
+                    raise
+                self.resumption.reconnects += 1
+                continue
             finally:
                 self._holding.add(-1)
             if self.resumption is not None:
@@ -367,7 +375,7 @@ class Crowd:
         self.failures: list[BaseException] = []
         self._losses = Level()
         self._lost: list[Session] = []
-        self._retired_rehandshakes = 0
+        self._retired: list[Resumption] = []
         self._tasks: list[asyncio.Task[None]] = []
 
     async def __aenter__(self) -> "Crowd":
@@ -377,7 +385,7 @@ class Crowd:
     @property
     def rehandshakes(self) -> int:
         """How often lossless sessions were ended by the server and replayed."""
-        return self._retired_rehandshakes + _rehandshakes(self.sessions)
+        return sum(resumption.rehandshakes for resumption in self._resumptions())
 
     @property
     def live(self) -> int:
@@ -400,7 +408,7 @@ class Crowd:
     async def replace_lost(self) -> int:
         """Closes the sessions lost so far and opens as many fresh ones; how many."""
         lost, self._lost = self._lost, []
-        self._retired_rehandshakes += _rehandshakes(lost)
+        self._retired += _resumptions(lost)
         for session in lost:
             await session.close()
             self.sessions.remove(session)
@@ -408,6 +416,11 @@ class Crowd:
         self.sessions += fresh
         await self._start(fresh)
         return len(fresh)
+
+    @property
+    def reconnects(self) -> int:
+        """How often lossless sessions lost their connection and sent the connect again."""
+        return sum(resumption.reconnects for resumption in self._resumptions())
 
     async def __aexit__(
         self,
@@ -446,6 +459,10 @@ class Crowd:
         else:
             self._lose(session, SessionClosed("the server closed the connection"))
 
+    def _resumptions(self) -> list[Resumption]:
+        """Those of the lossless sessions, the replaced ones included."""
+        return self._retired + _resumptions(self.sessions)
+
     def _lose(self, session: Session, error: BaseException) -> None:
         self.failures.append(error)
         self._losses.add()
@@ -453,9 +470,9 @@ class Crowd:
         self._holding.poke()
 
 
-def _rehandshakes(sessions: Sequence[Session]) -> int:
-    return sum(
-        session.resumption.rehandshakes
+def _resumptions(sessions: Sequence[Session]) -> list[Resumption]:
+    return [
+        session.resumption
         for session in sessions
         if isinstance(session, LongPollingSession) and session.resumption is not None
-    )
+    ]

@@ -4,6 +4,7 @@
 import asyncio
 import json
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -37,21 +38,44 @@ class Poster:
         self._sequence = 0
         self._accepted = 0
         self._refused = 0
+        self.refusals: Counter[str] = Counter()
+        """Why POSTs were refused: the status and the reply's start, or the connection error."""
+
+    @property
+    def accepted(self) -> int:
+        """POSTs answered `{"statusCode": 0}` so far."""
+        return self._accepted
+
+    @property
+    def refused(self) -> int:
+        return self._refused
 
     async def paced(self, rate: float, seconds: float) -> Posted:
         """`rate * seconds` POSTs, the n-th due at n / rate; a late one goes at once."""
         loop = asyncio.get_running_loop()
         accepted, refused = self._accepted, self._refused
         count = max(1, round(rate * seconds))
-        tasks: list[asyncio.Task[None]] = []
+        # Only the unfinished: a 30-minute soak must not hold every POST's task to the end.
+        in_flight: set[asyncio.Task[None]] = set()
+        failures: list[BaseException] = []
+
+        def finished(task: asyncio.Task[None]) -> None:
+            in_flight.discard(task)
+            if not task.cancelled() and (error := task.exception()) is not None:
+                failures.append(error)
+
         started = loop.time()
         for index in range(count):
             delay = started + index / rate - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
             connection = await self._idle.get()
-            tasks.append(asyncio.create_task(self._post(connection)))
-        await asyncio.gather(*tasks)
+            task = asyncio.create_task(self._post(connection))
+            in_flight.add(task)
+            task.add_done_callback(finished)
+        await asyncio.gather(*in_flight)
+        if failures:
+            raise failures[0]
         return Posted(self._accepted - accepted, self._refused - refused, loop.time() - started)
 
     async def close(self) -> None:
@@ -63,12 +87,14 @@ class Poster:
         body = self._body_for(reference_id(self._sequence, time.time_ns()))
         try:
             response = await connection.post(self._path, json.dumps(body).encode(), self._headers)
-        except HttpError:
+        except HttpError as error:
             self._refused += 1
+            self.refusals[str(error)] += 1
         else:
             if response.status == 200 and json.loads(response.body) == {"statusCode": 0}:
                 self._accepted += 1
             else:
                 self._refused += 1
+                self.refusals[f"HTTP {response.status} {response.body[:120]!r}"] += 1
         finally:
             self._idle.put_nowait(connection)

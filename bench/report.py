@@ -37,6 +37,8 @@ class BenchmarkResult:
     rows: list[Row] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)
+    """Further Markdown tables, written after the notes (the soak's per-minute samples)."""
 
 
 def number(value: float | None) -> str:
@@ -92,4 +94,6 @@ def markdown(result: BenchmarkResult) -> str:
         lines.append(f"- Target {target.goal}: {state}. {target.verdict}")
     lines.extend(f"- {note}" for note in result.notes)
     lines.append("")
+    for table in result.tables:
+        lines += [table, ""]
     return "\n".join(lines)

@@ -123,8 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         for transport in arguments.transport:
             for server in arguments.server:
                 if server == "faye":  # as `fanout` measures it, with one publication
-                    per_session = fanout_bench.measure_faye(
-                        cluster, transport, arguments.sessions, publications=1
+                    per_session = fanout_bench.measure_reference(
+                        cluster, fanout_bench.FAYE, transport, arguments.sessions, publications=1
                     ).bytes_per_session
                 else:
                     per_session = measure_ours(

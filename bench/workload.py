@@ -30,8 +30,10 @@ def campaign_names(count: int) -> list[str]:
     return [f"BenchCampaign{index}" for index in range(count)]
 
 
-def holding_commands(campaign: str) -> list[CampaignCommand]:
-    """Leaves `HELD_RECORD` of `campaign` held by agent1."""
+def holding_commands(
+    campaign: str, user_name: str = USER_NAME, device_id: str = DEVICE_ID
+) -> list[CampaignCommand]:
+    """Leaves `HELD_RECORD` of `campaign` held by `user_name` (agent1 by default)."""
     record = CallingListRecord(
         record_handle=HELD_RECORD,
         calling_list=CALLING_LIST,
@@ -58,16 +60,16 @@ def holding_commands(campaign: str) -> list[CampaignCommand]:
             command_id=_new_id(),
             application_id=APPLICATION_ID,
             campaign_name=campaign,
-            user_name=USER_NAME,
-            device_id=DEVICE_ID,
+            user_name=user_name,
+            device_id=device_id,
             received_at_ns=time.time_ns(),
         ),
         GetPreviewRecord(
             command_id=_new_id(),
             application_id=APPLICATION_ID,
             campaign_name=campaign,
-            user_name=USER_NAME,
-            device_id=DEVICE_ID,
+            user_name=user_name,
+            device_id=device_id,
             received_at_ns=time.time_ns(),
         ),
     ]

@@ -1,6 +1,11 @@
-"""docs/benchmarks.md: when, where, with what, how, and the figures of each benchmark."""
+"""docs/benchmarks.md: when, where, with what, how, and the figures of each benchmark.
+
+A benchmark run only on request (the 30-minute soak) keeps its section across runs: a run
+without it carries its last section over, and a run of only such benchmarks rewrites their
+sections and nothing else."""
 
 import datetime
+from collections.abc import Sequence
 from pathlib import Path
 
 from bench.report import BenchmarkResult, markdown
@@ -34,6 +39,8 @@ Method (the decisions behind every table):
   delivered / accepted as a finding, then goes on (e2e with a fresh session).
 - `--profile SERVICE` samples a service with py-spy; the busiest frames are noted under the
   benchmark and the collapsed stacks stay in the run folder (`.cache/bench/run-*/profiles`).
+- The soak runs only with `--only soak` (30 minutes); its section says when and on what it
+  ran, and a later run without it carries that section over unchanged.
 """
 
 
@@ -48,7 +55,10 @@ def write_document(
     command: str,
     machine: dict[str, str],
     versions: dict[str, str],
+    keep: Sequence[str] = (),
 ) -> None:
+    """The whole document; the sections of the benchmarks named in `keep` (and not run) are
+    carried over from the document `path` holds."""
     lines = ["# Benchmarks", "", _PREAMBLE]
     if quick:
         lines += ["**A `--quick` smoke run: small scale, not representative.**", ""]
@@ -72,5 +82,51 @@ def write_document(
     for failure in failed:
         lines += [f"Failed: `{failure}`", ""]
     lines += [markdown(result) for result in results]
+    document = "\n".join(lines)
+    previous = path.read_text() if path.exists() else ""
+    for name in keep:
+        kept = section(previous, name)
+        if kept is not None and section(document, name) is None:
+            document = with_section(document, name, kept)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines))
+    path.write_text(document)
+
+
+def write_sections(path: Path, results: list[BenchmarkResult]) -> None:
+    """Only the sections of `results` in the document `path` holds, the rest byte for byte."""
+    document = path.read_text() if path.exists() else "# Benchmarks\n"
+    for result in results:
+        document = with_section(document, result.name, markdown(result))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(document)
+
+
+def section(document: str, name: str) -> str | None:
+    """The section `## <name>: ...` up to the next `## ` heading, or None."""
+    span = _span(document, name)
+    return None if span is None else document[span[0] : span[1]]
+
+
+def with_section(document: str, name: str, text: str) -> str:
+    """`document` with its section `name` replaced by `text`, or `text` appended."""
+    text = text.rstrip("\n") + "\n"
+    span = _span(document, name)
+    if span is None:
+        return document.rstrip("\n") + "\n\n" + text
+    before, after = document[: span[0]], document[span[1] :]
+    return before + text + ("\n" + after if after else "")
+
+
+def _span(document: str, name: str) -> tuple[int, int] | None:
+    start = end = None
+    offset = 0
+    for line in document.splitlines(keepends=True):
+        if start is None and line.startswith(f"## {name}:"):
+            start = offset
+        elif start is not None and line.startswith("## "):
+            end = offset
+            break
+        offset += len(line)
+    if start is None:
+        return None
+    return start, len(document) if end is None else end

@@ -105,6 +105,13 @@ class LocalBroker:
     def is_running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
+    @property
+    def pid(self) -> int:
+        """The JVM's process id (the soak samples its memory)."""
+        if self._process is None:
+            raise BrokerFailed("the broker is not running")
+        return self._process.pid
+
     def stop(self, grace_seconds: float = 30.0) -> None:
         """SIGTERM (a clean shutdown), then SIGKILL after the grace period."""
         process, self._process = self._process, None

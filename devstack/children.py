@@ -81,16 +81,10 @@ class ChildProcess:
         process.wait()
 
     def rss_bytes(self) -> int:
-        """Resident set size, from /proc/<pid>/status."""
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-        raise ChildFailed(f"no VmRSS for {self.name}")
+        return resident_bytes(self.pid)
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time so far, from /proc/<pid>/stat."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(self.pid)
 
     def stop(self) -> None:
         """SIGTERM, SIGKILL after a grace period; nothing when not running."""
@@ -102,6 +96,20 @@ class ChildProcess:
         if not self.log_file.exists():
             return "(no log)"
         return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+
+
+def resident_bytes(pid: int) -> int:
+    """Resident set size of process `pid`, from /proc/<pid>/status."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise ChildFailed(f"no VmRSS for process {pid}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process `pid` so far, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _answers(url: str) -> bool:
