@@ -20,12 +20,13 @@ import json
 import statistics
 import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.conn import AIOKafkaConnection
+from aiokafka.producer import sender
 
 from bench.stack import PARTITIONS, REPO, BenchCluster
 from bench.worker_bench import ACKNOWLEDGED
@@ -41,6 +42,10 @@ CAMPAIGNS = 12
 T = TypeVar("T")
 _role: contextvars.ContextVar[str] = contextvars.ContextVar("role", default="other")
 requests: Counter[tuple[str, str]] = Counter()
+request_ms: defaultdict[tuple[str, str], list[float]] = defaultdict(list)
+"""From a request written to its response read, by client and API."""
+retries: Counter[tuple[str, str]] = Counter()
+"""Requests answered with an error and sent again, by handler and the wait before the retry."""
 latencies_ms: list[float] = []
 """From the command's creation to the outcome read, on this process's one clock."""
 
@@ -50,10 +55,54 @@ def count_requests() -> None:
     send: Callable[..., Any] = AIOKafkaConnection.send
 
     def counting_send(self: AIOKafkaConnection, request: Any, *args: Any, **kwargs: Any) -> Any:
-        requests[(_role.get(), type(request).__name__)] += 1
-        return send(self, request, *args, **kwargs)
+        key = (_role.get(), type(request).__name__)
+        requests[key] += 1
+        reply = send(self, request, *args, **kwargs)
+        return _timed(key, reply) if asyncio.iscoroutine(reply) else reply
 
     AIOKafkaConnection.send = counting_send
+
+
+def count_retries() -> None:
+    """Wraps the transactional and produce handlers of aiokafka's sender: a handler answered
+    with a retriable error returns the backoff it is about to sleep (produce: re-enqueues)."""
+    for handler in (
+        sender.AddPartitionsToTxnHandler,
+        sender.AddOffsetsToTxnHandler,
+        sender.TxnOffsetCommitHandler,
+        sender.EndTxnHandler,
+    ):
+        _count_backoffs(handler)
+    produce = sender.SendProduceReqHandler
+    handle: Callable[..., Any] = produce.handle_response
+
+    def counting_produce(self: Any, response: Any) -> Any:
+        result = handle(self, response)
+        if self._to_reenqueue:
+            retries[(produce.__name__, f"{self._default_backoff * 1000:g} ms")] += 1
+        return result
+
+    produce.handle_response = counting_produce
+
+
+def _count_backoffs(handler: Any) -> None:
+    handle: Callable[..., Any] = handler.handle_response
+
+    def counting(self: Any, response: Any) -> Any:
+        backoff = handle(self, response)
+        if backoff is not None:
+            retries[(handler.__name__, f"{backoff * 1000:g} ms")] += 1
+        return backoff
+
+    handler.handle_response = counting
+
+
+async def _timed(key: tuple[str, str], reply: Awaitable[T]) -> T:
+    sent = time.perf_counter()
+    try:
+        return await reply
+    finally:
+        request_ms[key].append((time.perf_counter() - sent) * 1000)
 
 
 async def in_role(role: str, start: Callable[[], Awaitable[T]]) -> T:
@@ -95,6 +144,8 @@ async def measure(bootstrap: str, topics: TopicNames, rate: float, count: int) -
         for partition in outcomes:
             await reader.position(partition)
         requests.clear()
+        request_ms.clear()
+        retries.clear()
         heard = asyncio.create_task(_hear(reader, count))
         began = time.monotonic()
         for index, command in enumerate(updates(campaigns, count)):
@@ -127,8 +178,17 @@ async def _hear(reader: AIOKafkaConsumer, count: int) -> None:
 
 def report(count: int, seconds: float) -> None:
     print(f"{count:,} commands in {seconds:.1f} s; broker requests per command, by client:")
+    print(f"  {'client':>9} {'request':<32} {'number':>8} {'/command':>8}  response p50 / p99")
     for (role, api), number in sorted(requests.items()):
-        print(f"  {role:>9} {api:<32} {number:>8,} {number / count:8.3f}")
+        waits = request_ms[(role, api)]
+        spread = ""
+        if len(waits) >= 2:
+            cuts = statistics.quantiles(waits, n=100)
+            spread = f"  {cuts[49]:6.1f} / {cuts[98]:6.1f} ms"
+        print(f"  {role:>9} {api:<32} {number:>8,} {number / count:8.3f}{spread}")
+    print("retried requests, by handler and the wait before the retry:")
+    for (handler, backoff), number in sorted(retries.items()):
+        print(f"  {handler:<26} {backoff:>8} {number:>8,}")
     cuts = statistics.quantiles(latencies_ms, n=100)
     print(f"  send -> outcome read: p50 {cuts[49]:.1f} ms, p99 {cuts[98]:.1f} ms")
     print(f"  this process's CPU: {time.process_time():.1f} s")
@@ -143,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--commands", type=int, default=10_000)
     arguments = parser.parse_args(argv)
     count_requests()
+    count_retries()
     started = datetime.datetime.now(datetime.UTC).strftime("round-trips-%Y%m%d-%H%M%S")
     with BenchCluster(REPO / ".cache" / "bench" / started, REPO / ".cache") as cluster:
         topics = cluster.fresh_topics()
