@@ -4,6 +4,7 @@ EndToEndLatency on the same broker."""
 
 import asyncio
 import math
+import os
 import uuid
 from dataclasses import dataclass
 from functools import partial
@@ -16,6 +17,7 @@ from bench.losses import delivery_finding, describe_losses
 from bench.posting import Poster
 from bench.report import BenchmarkResult, Row, Target, missed_by, number
 from bench.stack import BenchCluster
+from bench.step_costs import StepCosts, StepMeter
 from bench.workload import HELD_RECORD, holding_commands, write_commands
 from devstack.broker import free_port
 
@@ -27,6 +29,7 @@ INTERNAL_CHANNEL = "/me/internal"
 _CAMPAIGN = "BenchCampaign0"
 _EVENT_SIZE = 700  # bytes: about one encoded UserEventRaised of an UpdateRecord
 _DRAIN_TIMEOUT_S = 15.0
+_CORES = os.cpu_count() or 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,8 @@ class Step:
     latency: Percentiles
     inside: Percentiles
     """Gateway receipt -> notifier render, from the /me/internal metrics (whole ms)."""
+    costs: StepCosts
+    """What the step cost each process in CPU, and the worker's transactions during it."""
 
     @property
     def sustained(self) -> bool:
@@ -73,15 +78,21 @@ def run(cluster: BenchCluster, *, quick: bool) -> BenchmarkResult:
     ladder = (2000,) if quick else (2000, 3000, 4000, 6000, 8000)
     topics = cluster.fresh_topics()
     ports = Ports(free_port(), free_port())
+    worker_port = free_port()
     asyncio.run(write_commands(cluster.bootstrap, topics.commands, holding_commands(_CAMPAIGN)))
     group = f"bench-e2e-{uuid.uuid4().hex[:8]}"
     services = [
-        cluster.service("ocs_worker", topics, WORKER_GROUP_ID=group).start(),
+        cluster.service(
+            "ocs_worker", topics, WORKER_GROUP_ID=group, WORKER_HTTP_PORT=str(worker_port)
+        ).start(),
         cluster.service("notifier", topics, NOTIFIER_PORT=str(ports.notifier)).start(),
         cluster.service("gateway", topics, GATEWAY_PORT=str(ports.gateway)).start(),
     ]
+    processes = {service.name: service.pid for service in services}
+    processes |= {"broker": cluster.broker.pid, "load generator and client": os.getpid()}
+    meter = StepMeter(processes, f"http://127.0.0.1:{worker_port}/metrics")
     try:
-        steps, highest, findings = asyncio.run(_measure(ports, seconds, ladder))
+        steps, highest, findings = asyncio.run(_measure(ports, meter, seconds, ladder))
     finally:
         for service in reversed(services):
             service.stop()
@@ -94,7 +105,7 @@ def run(cluster: BenchCluster, *, quick: bool) -> BenchmarkResult:
 
 
 async def _measure(
-    ports: Ports, seconds: float, ladder: tuple[int, ...]
+    ports: Ports, meter: StepMeter, seconds: float, ladder: tuple[int, ...]
 ) -> tuple[list[Step], Step | None, list[str]]:
     """The steps at `RATES`, the highest sustained of `ladder`, and the findings: a step whose
     session was lost keeps its figures and the next one runs with a fresh session."""
@@ -117,14 +128,12 @@ async def _measure(
             warm = await poster.paced(50, 2)
             if not await deliveries.wait_for(warm.accepted, 90):
                 raise RuntimeError(f"warm-up: {deliveries.count} of {warm.accepted} delivered")
-            steps = [
-                await _step(poster, deliveries, inside, crowd, rate=rate, seconds=seconds)
-                for rate in RATES
-            ]
+            load = Load(poster, meter, deliveries, inside, crowd)
+            steps = [await _step(load, rate=rate, seconds=seconds) for rate in RATES]
             tried = list(steps)
             highest = None
             for rate in ladder:
-                step = await _step(poster, deliveries, inside, crowd, rate=rate, seconds=seconds)
+                step = await _step(load, rate=rate, seconds=seconds)
                 tried.append(step)
                 if not step.sustained:
                     break
@@ -132,6 +141,8 @@ async def _measure(
     finally:
         await poster.close()
     findings = [finding for step in tried if (finding := step.finding()) is not None]
+    if highest is not tried[-1]:
+        findings.append(_not_sustained(tried[-1]))
     return steps, highest, findings
 
 
@@ -149,19 +160,25 @@ class ServerTimes:
             self.samples_ns.append(total_ms * 1_000_000)
 
 
-async def _step(
-    poster: Poster,
-    deliveries: Deliveries,
-    inside: ServerTimes,
-    crowd: Crowd,
-    *,
-    rate: float,
-    seconds: float,
-) -> Step:
+@dataclass(frozen=True, slots=True)
+class Load:
+    """The POST sender, the step's meter and the client's receipts."""
+
+    poster: Poster
+    meter: StepMeter
+    deliveries: Deliveries
+    inside: ServerTimes
+    crowd: Crowd
+
+
+async def _step(load: Load, *, rate: float, seconds: float) -> Step:
+    crowd, deliveries, inside = load.crowd, load.deliveries, load.inside
     rehandshakes_before, failures_before = crowd.rehandshakes, len(crowd.failures)
     deliveries.clear()
     inside.samples_ns.clear()
-    posted = await poster.paced(rate, seconds)
+    await asyncio.to_thread(load.meter.begin)
+    posted = await load.poster.paced(rate, seconds)
+    costs = await asyncio.to_thread(load.meter.end)
     await deliveries.wait_for(posted.accepted, _DRAIN_TIMEOUT_S)
     lost = crowd.failures[failures_before:]
     if lost:
@@ -178,12 +195,13 @@ async def _step(
         lost=describe_losses(lost) if lost else "",
         latency=Percentiles.of(deliveries.latencies_ns),
         inside=Percentiles.of(inside.samples_ns),
+        costs=costs,
     )
     print(
         f"   {rate:>6,.0f}/s: achieved {step.achieved:,.0f}/s, delivered {step.delivered:,} of "
         f"{step.accepted:,}, p50 {step.latency.p50_ms:.1f} ms, p99 {step.latency.p99_ms:.1f} ms "
         f"(inside the services: p50 {step.inside.p50_ms:.0f} ms), "
-        f"{step.rehandshakes} re-handshakes with replay",
+        f"{step.rehandshakes} re-handshakes with replay; {costs.describe(_CORES)}",
         flush=True,
     )
     return step
@@ -230,6 +248,23 @@ def _result(
             Row(f"achieved rate {label}", step.achieved, None, "/s"),
             Row(f"delivered / accepted {label}", step.delivered, step.accepted, "messages"),
             Row(f"re-handshakes with replay {label}", step.rehandshakes, None, ""),
+            Row(f"CPU in use, all processes, {label}", step.costs.total_cores, _CORES, "cores"),
+            *[
+                Row(f"CPU of the {name} {label}", cores, None, "cores")
+                for name, cores in step.costs.cores.items()
+            ],
+            Row(
+                f"worker transaction, begin -> commit, mean {label}",
+                step.costs.transactions.durations.mean_ms,
+                None,
+                "ms",
+            ),
+            Row(
+                f"commands per worker transaction {label}",
+                step.costs.transactions.commands_per_transaction,
+                None,
+                "",
+            ),
         ]
         if step.errors or step.refused:
             result.notes.append(
@@ -271,6 +306,15 @@ def _why(step: Step) -> str:
         "five sequential broker round trips, and a command arriving during one cycle waits "
         "for the next) and the notifier's read_committed fetch, which sees an outcome only "
         "once the commit markers are written; the rest is the HTTP request and the long-poll "
-        "reply and re-poll, on 2 cores shared with the broker and the load generator "
-        "(docs/performance.md)."
+        "reply and re-poll. At this rate "
+        f"{step.costs.describe(_CORES)} (docs/performance.md)."
+    )
+
+
+def _not_sustained(step: Step) -> str:
+    """What the first rate not sustained did, and what it cost: the measured limit."""
+    return (
+        f"The first rate not sustained, {step.rate:,.0f}/s: achieved {step.achieved:,.0f}/s, "
+        f"{step.refused:,} refused, {step.delivered:,} of {step.accepted:,} delivered in time, "
+        f"p99 {number(step.latency.p99_ms)} ms; {step.costs.describe(_CORES)}."
     )

@@ -11,6 +11,7 @@ broker). Sessions lost on the way are a finding of the run (`bench.losses`), not
 import asyncio
 import contextlib
 import json
+import math
 import os
 import time
 import uuid
@@ -44,6 +45,7 @@ PATH = "/api/v2/notifications"
 TRANSPORTS: tuple[Transport, ...] = ("long-polling", "websocket")
 _HOLD_TIMEOUT_S = 300.0
 _COMETD_RATE_GOAL = 0.8
+_MEMORY_GOAL = 1.0
 
 
 class Injector(Protocol):
@@ -333,7 +335,7 @@ def run(cluster: BenchCluster, *, quick: bool) -> BenchmarkResult:
     for transport in TRANSPORTS:
         ours = measure_ours(cluster, transport, sessions, publications, notifiers=1)
         faye = measure_reference(cluster, FAYE, transport, sessions, publications)
-        _add_faye(result, transport, ours, faye)
+        add_faye(result, transport, ours, faye)
         if cometd_home is not None:
             reference = cometd_java_reference(cometd_home)
             cometd = measure_reference(cluster, reference, transport, sessions, publications)
@@ -355,7 +357,7 @@ def lost_session_findings(transport: Transport, **runs: Fanout) -> list[str]:
     ]
 
 
-def _add_faye(result: BenchmarkResult, transport: Transport, ours: Fanout, faye: Fanout) -> None:
+def add_faye(result: BenchmarkResult, transport: Transport, ours: Fanout, faye: Fanout) -> None:
     expected = ours.sessions * ours.publications
     result.rows += [
         Row(f"{transport}: delivered messages/s", ours.rate, faye.rate, "/s"),
@@ -387,6 +389,22 @@ def _add_faye(result: BenchmarkResult, transport: Transport, ours: Fanout, faye:
         if not met:
             verdict += f" ({_why(ours, faye, FAYE)})"
         result.targets.append(Target(f"{transport}: ahead of Faye on {name}", met, verdict))
+    result.targets.append(_memory_against_faye(transport, ours, faye))
+
+
+def _memory_against_faye(transport: Transport, ours: Fanout, faye: Fanout) -> Target:
+    ratio = ours.bytes_per_session / faye.bytes_per_session if faye.bytes_per_session else math.nan
+    met = ratio <= _MEMORY_GOAL
+    verdict = (
+        f"{number(ours.bytes_per_session / 1024)} KiB per session against Faye's "
+        f"{number(faye.bytes_per_session / 1024)} KiB ({number(ratio)}x)"
+    )
+    if not met:
+        verdict += (
+            "; what a session holds, object by object (ours, uvicorn's and the websockets "
+            "library's), is measured by `python -m bench.session_memory` (docs/performance.md)"
+        )
+    return Target(f"{transport}: memory per session <= {_MEMORY_GOAL}x Faye's", met, verdict)
 
 
 def compare_with_cometd_java(

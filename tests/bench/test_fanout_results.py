@@ -5,6 +5,7 @@ from pathlib import Path
 
 from bench.fanout_bench import (
     Fanout,
+    add_faye,
     cometd_java_reference,
     compare_with_cometd_java,
     lost_session_findings,
@@ -15,7 +16,14 @@ from bench.report import BenchmarkResult
 _REFERENCE = cometd_java_reference(Path("/nowhere"))
 
 
-def _fanout(*, rate: float, p99_ms: float, delivered: int = 100, lost: int = 0) -> Fanout:
+def _fanout(
+    *,
+    rate: float,
+    p99_ms: float,
+    delivered: int = 100,
+    lost: int = 0,
+    bytes_per_session: float = 1024.0,
+) -> Fanout:
     return Fanout(
         sessions=10,
         publications=10,
@@ -26,7 +34,7 @@ def _fanout(*, rate: float, p99_ms: float, delivered: int = 100, lost: int = 0) 
         rate=rate,
         seconds=1.0,
         latency=Percentiles(delivered, 1.0, p99_ms, p99_ms, p99_ms),
-        bytes_per_session=1024.0,
+        bytes_per_session=bytes_per_session,
         server_cpu_s=1.0,
         client_cpu_s=1.0,
         machine_cpu_s=2.0,
@@ -64,3 +72,30 @@ def test_a_run_that_lost_sessions_is_a_finding_with_its_figures() -> None:
         "Finding (long-polling, Faye): 1 sessions lost: 1 HttpError (gone); delivered 90 of "
         "100 accepted (90.0 %), and the run went on."
     ]
+
+
+def _memory_verdict(ours_bytes: float, faye_bytes: float) -> tuple[bool, str]:
+    result = BenchmarkResult("fanout", "t", "b")
+    add_faye(
+        result,
+        "websocket",
+        _fanout(rate=1, p99_ms=1, bytes_per_session=ours_bytes),
+        _fanout(rate=1, p99_ms=1, bytes_per_session=faye_bytes),
+    )
+    (target,) = [t for t in result.targets if "memory" in t.goal]
+    assert target.goal == "websocket: memory per session <= 1.0x Faye's"
+    return target.met, target.verdict
+
+
+def test_memory_per_session_at_most_faye_s_meets_its_target() -> None:
+    assert _memory_verdict(10 * 1024, 10 * 1024) == (
+        True,
+        "10.0 KiB per session against Faye's 10.0 KiB (1.00x)",
+    )
+
+
+def test_memory_per_session_above_faye_s_misses_and_says_where_it_is_measured() -> None:
+    met, verdict = _memory_verdict(16 * 1024, 10 * 1024)
+    assert not met
+    assert verdict.startswith("16.0 KiB per session against Faye's 10.0 KiB (1.60x); ")
+    assert "python -m bench.session_memory" in verdict
