@@ -33,6 +33,7 @@ from gateway.settings import GatewaySettings
 from gateway.sign_out import LocalRevocations, sign_out_router
 from gateway.tracing import instrument_requests
 from outbound_contracts.asyncapi import asyncapi_document
+from outbound_contracts.background_producer import BackgroundProducer
 from outbound_contracts.http_security import SecurityHeaders
 from outbound_contracts.identity import UserDirectory
 from outbound_contracts.revocation_log import RevocationReader, RevocationWriter
@@ -213,29 +214,29 @@ async def _kafka_or_not(
         }
         return
     topics = TopicNames.with_prefix(settings.topic_prefix)
-    kafka = KafkaCommandPublisher(
-        settings.kafka_bootstrap_servers,
-        topics.commands,
-        settings.publish_timeout_seconds,
-        tracing,
+    bootstrap, bound = settings.kafka_bootstrap_servers, settings.publish_timeout_seconds
+    commands = BackgroundProducer(
+        bootstrap, topics.commands, client_id="gws-gateway", timeout_s=bound
     )
-    writer = RevocationWriter(
-        settings.kafka_bootstrap_servers,
-        topics.session_revocations,
-        settings.publish_timeout_seconds,
+    revocations = BackgroundProducer(
+        bootstrap, topics.session_revocations, client_id="gws-gateway-revocations", timeout_s=bound
     )
-    reader = RevocationReader(settings.kafka_bootstrap_servers, topics.session_revocations, revoked)
+    reader = RevocationReader(bootstrap, topics.session_revocations, revoked)
     reading = asyncio.create_task(reader.run(), name="gateway-revocations")
     # Each waits up to the publish bound, together; the gateway serves in any case.
-    await asyncio.gather(kafka.start(), writer.start(), _wait(reader.caught_up, settings))
+    await asyncio.gather(commands.start(), revocations.start(), _wait(reader.caught_up, settings))
     try:
-        yield {"publisher": kafka, "revocations": writer, "revocations_read": reader.caught_up}
+        yield {
+            "publisher": KafkaCommandPublisher(commands, tracing),
+            "revocations": RevocationWriter(revocations),
+            "revocations_read": reader.caught_up,
+        }
     finally:
         reading.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await reading
-        await writer.stop()
-        await kafka.stop()
+        await revocations.stop()
+        await commands.stop()
         tracing.shutdown()
 
 

@@ -1,15 +1,14 @@
 """The port through which accepted commands leave: Kafka in production, memory in unit tests."""
 
 import asyncio
-import contextlib
 import logging
 from time import monotonic, time_ns
 from typing import Protocol
 
-from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from gateway.errors import not_accepted
+from outbound_contracts.background_producer import BackgroundProducer
 from outbound_contracts.codec import encode
 from outbound_contracts.commands import AgentCommand
 from outbound_contracts.deadline import LOG_APPEND_TIME, appended_too_late
@@ -17,7 +16,6 @@ from outbound_contracts.tracing import Tracing
 
 log = logging.getLogger(__name__)
 
-_RECONNECT_DELAY_S = 1.0
 _ACK_GRACE_SHARE = 0.25
 """Of the publish bound, the part left after a command's deadline for its acknowledgement to
 travel back: a command appended in time is then acknowledged before the gateway gives up."""
@@ -32,75 +30,30 @@ class CommandPublisher(Protocol):
 
 
 class KafkaCommandPublisher:
-    """One idempotent, acks=all producer per process, owned by the app's lifespan.
+    """Commands through one idempotent, acks=all producer per process, which the app's
+    lifespan starts and stops.
 
-    A broker that is away at start-up does not stop the gateway from serving: `connect` keeps
-    trying in the background, and until it succeeds every command is refused (503/4) at once
-    and `/readyz` says not ready.
+    A broker that is away at start-up does not stop the gateway from serving: the producer keeps
+    connecting in the background, and until it is connected every command is refused (503/4) at
+    once and `/readyz` says not ready.
     """
 
-    def __init__(
-        self, bootstrap_servers: str, topic: str, timeout_seconds: float, tracing: Tracing
-    ) -> None:
-        self._topic = topic
+    def __init__(self, producer: BackgroundProducer, tracing: Tracing) -> None:
+        """`producer` writes to the commands topic; its bound is the publish bound."""
+        self._kafka = producer
         self._tracing = tracing
-        self._timeout = timeout_seconds
-        self._deadline_ns = int(timeout_seconds * (1 - _ACK_GRACE_SHARE) * 1e9)
+        self._timeout = producer.timeout_s
+        self._deadline_ns = int(producer.timeout_s * (1 - _ACK_GRACE_SHARE) * 1e9)
         self._warned_of_producer_timestamps = False
-        # Batches not sent within request_timeout_ms expire in aiokafka's accumulator, so a
-        # command answered 503 for want of a broker does not linger long to be sent later.
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap_servers,
-            acks="all",
-            enable_idempotence=True,
-            request_timeout_ms=max(1000, int(timeout_seconds * 1000)),
-            client_id="gws-gateway",
-        )
-        self._connected = asyncio.Event()
-        self._connecting: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        """Begin connecting; wait up to the publish bound for it, then serve in any case."""
-        self._connecting = asyncio.create_task(self._connect())
-        try:
-            async with asyncio.timeout(self._timeout):
-                await asyncio.shield(self._connecting)
-        except TimeoutError:
-            log.warning("broker unreachable at start: serving, and refusing commands until it is")
-
-    async def _connect(self) -> None:
-        while True:
-            try:
-                await self._producer.start()
-            except (KafkaError, OSError) as error:
-                log.warning("broker unreachable, retrying: %r", error)
-                await asyncio.sleep(_RECONNECT_DELAY_S)
-            else:
-                self._connected.set()
-                log.info("producer connected", extra={"topic": self._topic})
-                return
-
-    async def stop(self) -> None:
-        """Flush, but never wait for a broker that is gone: whatever it has not confirmed by
-        now was answered 503 (not accepted), so giving up on it loses no accepted command."""
-        if self._connecting is not None and self._connecting.cancel():
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._connecting
-        try:
-            async with asyncio.timeout(self._timeout):
-                await self._producer.stop()
-        except TimeoutError:
-            log.warning("broker unreachable at shutdown: unconfirmed (503-answered) writes dropped")
 
     async def publish(self, command: AgentCommand) -> None:
-        if not self._connected.is_set():
+        if not self._kafka.connected:
             raise not_accepted("the gateway is not connected to the message broker")
         command = command.model_copy(update={"accept_by_ns": time_ns() + self._deadline_ns})
         started = monotonic()
         try:
             async with asyncio.timeout(self._timeout):
-                written = await self._producer.send_and_wait(
-                    self._topic,
+                written = await self._kafka.send_and_wait(
                     encode(command),
                     key=command.partition_key,
                     headers=self._tracing.headers() or None,
@@ -117,7 +70,7 @@ class KafkaCommandPublisher:
             log.warning(
                 "%s keeps producer timestamps: a command answered 503 may still be applied once "
                 "the broker has it; set message.timestamp.type=LogAppendTime (docs/operations.md)",
-                self._topic,
+                self._kafka.topic,
             )
 
     def _diagnose_late(self, command: AgentCommand, appended_ms: int, waited_s: float) -> None:
@@ -135,14 +88,13 @@ class KafkaCommandPublisher:
 
     async def ready(self) -> bool:
         """A fresh metadata round trip that lists the commands topic, within the bound."""
-        if not self._connected.is_set():
+        if not self._kafka.connected:
             return False
         try:
             async with asyncio.timeout(self._timeout):
-                cluster = await self._producer.client.fetch_all_metadata()
+                return await self._kafka.lists_topic()
         except (TimeoutError, KafkaError):
             return False
-        return cluster.partitions_for_topic(self._topic) is not None
 
 
 class InMemoryPublisher:

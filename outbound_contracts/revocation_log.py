@@ -3,15 +3,15 @@ answers a sign-out; every gateway and notifier reads the topic from the beginnin
 list, and keeps reading. Entries whose tokens have expired are skipped and dropped."""
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
+from outbound_contracts.background_producer import BackgroundProducer
 from outbound_contracts.codec import ContractViolation, decode_revocation, encode
 from outbound_contracts.revocations import SessionRevoked
 from outbound_contracts.session import RevokedSessions
@@ -120,55 +120,21 @@ class RevocationWriteFailed(Exception):
 
 
 class RevocationWriter:
-    """An idempotent acks=all producer of revocations, owned by the gateway's lifespan. A
-    broker away at start does not stop the gateway: it keeps connecting in the background, and
-    sign-outs fail (503) until it is connected."""
+    """Revocations through an idempotent acks=all producer of the revocations topic, which the
+    gateway's lifespan starts and stops. A broker away at start does not stop the gateway: the
+    producer keeps connecting in the background, and sign-outs fail (503) until it is
+    connected; a write waits for the broker no longer than the producer's bound."""
 
-    def __init__(self, bootstrap_servers: str, topic: str, timeout_s: float) -> None:
-        self._topic = topic
-        self._timeout_s = timeout_s
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap_servers,
-            acks="all",
-            enable_idempotence=True,
-            request_timeout_ms=max(1000, int(timeout_s * 1000)),
-            client_id="gws-gateway-revocations",
-        )
-        self._connecting: asyncio.Task[None] | None = None
-        self._connected = asyncio.Event()
-
-    async def start(self) -> None:
-        self._connecting = asyncio.create_task(self._connect())
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(self._timeout_s):
-                await asyncio.shield(self._connecting)
-
-    async def _connect(self) -> None:
-        while not self._connected.is_set():
-            try:
-                await self._producer.start()
-                self._connected.set()
-            except (KafkaError, OSError) as error:
-                log.warning("revocation producer cannot reach the broker, retrying: %r", error)
-                await asyncio.sleep(_RETRY_DELAY_S)
-
-    async def stop(self) -> None:
-        if self._connecting is not None and self._connecting.cancel():
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._connecting
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(self._timeout_s):
-                await self._producer.stop()
+    def __init__(self, producer: BackgroundProducer) -> None:
+        self._kafka = producer
 
     async def write(self, revocation: SessionRevoked) -> None:
         """Return once the broker has it (acks=all); RevocationWriteFailed otherwise."""
-        if not self._connected.is_set():
+        if not self._kafka.connected:
             raise RevocationWriteFailed("not connected to the message broker")
         try:
-            async with asyncio.timeout(self._timeout_s):
-                await self._producer.send_and_wait(
-                    self._topic, encode(revocation), key=revocation.key
-                )
+            async with asyncio.timeout(self._kafka.timeout_s):
+                await self._kafka.send_and_wait(encode(revocation), key=revocation.key)
         except (TimeoutError, KafkaError) as error:
             raise RevocationWriteFailed(
                 f"the message broker did not confirm it: {error!r}"

@@ -9,12 +9,19 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from outbound_contracts.background_producer import BackgroundProducer
 from outbound_contracts.revocation_log import RevocationReader, RevocationWriter
 from outbound_contracts.revocations import SessionRevoked
 from outbound_contracts.session import RevokedSessions
 from outbound_contracts.topics import TopicNames
 
 pytestmark = pytest.mark.kafka
+
+
+def revocations_producer(bootstrap: str, topics: TopicNames) -> BackgroundProducer:
+    return BackgroundProducer(
+        bootstrap, topics.session_revocations, client_id="gws-gateway-revocations", timeout_s=10
+    )
 
 
 def revocation(token: str, expires: float) -> SessionRevoked:
@@ -43,15 +50,16 @@ async def until_passed(moment: float) -> None:
 async def test_a_reader_started_later_holds_the_unexpired_revocations_only(
     kafka_bootstrap: str, topics: TopicNames
 ) -> None:
-    writer = RevocationWriter(kafka_bootstrap, topics.session_revocations, timeout_s=10)
-    await writer.start()
+    producer = revocations_producer(kafka_bootstrap, topics)
+    writer = RevocationWriter(producer)
+    await producer.start()
     soon = time.time() + 2
     try:
         await writer.write(revocation("short", soon))
         await writer.write(revocation("long", time.time() + 3600))
         await writer.write(revocation("long", time.time() + 3600))  # signed out twice
     finally:
-        await writer.stop()
+        await producer.stop()
     await until_passed(soon)
     revoked = RevokedSessions()
     heard: list[str] = []
@@ -74,8 +82,9 @@ async def test_a_running_reader_forgets_a_revocation_once_its_token_expired(
     reader = RevocationReader(
         kafka_bootstrap, topics.session_revocations, revoked, drop_expired_every_s=0.1
     )
-    writer = RevocationWriter(kafka_bootstrap, topics.session_revocations, timeout_s=10)
-    await writer.start()
+    producer = revocations_producer(kafka_bootstrap, topics)
+    writer = RevocationWriter(producer)
+    await producer.start()
     try:
         async with reading(reader):
             expires = time.time() + 4
@@ -88,4 +97,4 @@ async def test_a_running_reader_forgets_a_revocation_once_its_token_expired(
                     await asyncio.sleep(0.05)
             assert time.time() >= int(expires)
     finally:
-        await writer.stop()
+        await producer.stop()

@@ -1,6 +1,8 @@
 """Durability's other half: no broker, no 200, and the answer comes within the bound."""
 
+import asyncio
 import time
+from functools import partial
 
 import httpx
 import pytest
@@ -9,6 +11,8 @@ from devstack.broker import LocalBroker, free_port
 from devstack.topics import provision_topics
 from outbound_contracts.topics import TopicNames
 from tests.gateway.conftest import basic, running_gateway, settings, vector
+from tests.gateway.test_sign_out import SIGN_OUT
+from tests.ocs_worker.stream import until
 
 pytestmark = pytest.mark.kafka
 
@@ -66,3 +70,43 @@ async def test_a_broker_absent_at_start_leaves_the_gateway_serving_and_refusing(
     assert (refused.status_code, refused.json()["statusCode"]) == (503, 4)
     assert "not connected" in refused.json()["statusMessage"]
     assert refused_within < 0.5
+
+
+async def ready(http: httpx.AsyncClient) -> bool:
+    return (await http.get("/readyz")).status_code == 200
+
+
+async def test_a_broker_that_comes_up_after_the_gateway_is_connected_to_in_the_background(
+    own_broker: LocalBroker,
+) -> None:
+    """The broker is away when the gateway starts and comes up later: both producers (commands
+    and revocations) connect in the background, and the gateway, which refused commands and
+    sign-outs until then, turns ready and accepts them without a restart."""
+    await provision_topics(
+        own_broker.bootstrap_servers, TopicNames(), command_partitions=1, event_partitions=1
+    )
+    own_broker.stop()
+    request = vector("reject-record")["request"]
+    gateway = settings(
+        kafka_bootstrap_servers=own_broker.bootstrap_servers, publish_timeout_seconds=1.0
+    )
+    async with (
+        running_gateway(gateway) as base_url,
+        httpx.AsyncClient(base_url=base_url, timeout=30) as http,
+    ):
+        assert (await http.get("/api/v2/me", headers=basic("agent1"))).status_code == 200
+        command = partial(http.post, request["path"], json=request["body"], headers=basic("agent1"))
+        refused_command = await command()
+        refused_sign_out = await http.post("/api/v2/me", json=SIGN_OUT)
+        assert (await http.get("/readyz")).status_code == 503
+
+        # Started from the loop's executor, as in the broker-stop drill: its threads outlive
+        # the broker (the JVM's parent-death signal follows the starting thread).
+        await asyncio.to_thread(own_broker.start)
+        await until(partial(ready, http), within=60, poll=0.2)
+        accepted_command = await command()
+        accepted_sign_out = await http.post("/api/v2/me", json=SIGN_OUT)
+    assert (refused_command.status_code, refused_command.json()["statusCode"]) == (503, 4)
+    assert (refused_sign_out.status_code, refused_sign_out.json()["statusCode"]) == (503, 4)
+    assert accepted_command.json() == {"statusCode": 0}
+    assert (accepted_sign_out.status_code, accepted_sign_out.json()) == (200, {"statusCode": 0})
