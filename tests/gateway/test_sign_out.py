@@ -1,6 +1,6 @@
 """Sign-out as GWS has it (`POST /api/v2/me`, EndContactCenterSession), within one gateway:
 the checks in the spec's order, the reply, the cleared cookie. Across instances, through the
-real broker: tests/system/test_sign_out.py."""
+real broker: tests/notifier/test_revocation.py."""
 
 import httpx
 
