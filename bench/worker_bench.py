@@ -47,6 +47,11 @@ class Drain:
     machine_cores: float
     """CPU cores the whole machine (broker included) used meanwhile."""
 
+    @property
+    def cpu_us_per_command(self) -> float:
+        """The worker processes' CPU time per command applied (utime + stime from /proc)."""
+        return 1e6 * self.cores / self.rate
+
 
 def prefill(cluster: BenchCluster, update_count: int) -> Prefilled:
     """Holding set-up for each campaign, then `update_count` UpdateRecord commands."""
@@ -182,6 +187,8 @@ def run(cluster: BenchCluster, *, quick: bool) -> BenchmarkResult:
         Row("ProducerPerformance records/s", produced, None, "/s"),
         Row("ConsumerPerformance records/s", consumed, None, "/s"),
         Row("worker CPU while draining", ours.cores, None, "cores"),
+        # The figure to compare across runs and days (bench.worker_ab prints the same one).
+        Row("worker CPU per command", ours.cpu_us_per_command, None, "µs"),
         Row("machine CPU while draining", ours.machine_cores, None, "cores"),
         Row("UpdateRecord acknowledged / sent", acknowledged, update_count, "events"),
     ]

@@ -30,6 +30,7 @@ class WorkerMetrics:
             ["type"],
             registry=self.registry,
         )
+        self._applied_by_type: dict[str, Counter] = {}
         self.transactions = Counter(
             "ocs_worker_transactions",
             "Kafka transactions, by result (committed, failed)",
@@ -55,6 +56,14 @@ class WorkerMetrics:
             buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
             registry=self.registry,
         )
+
+    def count_applied(self, command_type: str) -> None:
+        """One applied command; its type's child is looked up once, not per command (the
+        lookup takes a lock and builds the label tuple: a few % of the worker's CPU)."""
+        child = self._applied_by_type.get(command_type)
+        if child is None:
+            child = self._applied_by_type[command_type] = self.commands_applied.labels(command_type)
+        child.inc()
 
     def forget_partition(self, partition: int) -> None:
         """A released partition's lag is another worker's to report."""

@@ -117,7 +117,7 @@ class OwnedPartition:
             await self._dead_letter(message, detail, "engine_failed", records)
             return
         elapsed = time.perf_counter_ns() - started
-        self.metrics.commands_applied.labels(command.type).inc()
+        self.metrics.count_applied(command.type)
         if span is not None:
             span.set_attribute("ocs.command.type", command.type)
         trace = self.tracing.headers()

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from outbound_contracts.codec import encode
 from outbound_contracts.records import CallingListRecord
 
 
@@ -85,7 +86,7 @@ _changes: TypeAdapter[Change] = TypeAdapter(Change)
 
 def encode_change(change: Change) -> tuple[bytes, bytes]:
     """The changelog entry (key, value) of a change."""
-    return change.entity_key.encode(), change.model_dump_json().encode()
+    return change.entity_key.encode(), encode(change)
 
 
 def decode_change(value: bytes) -> Change:

@@ -20,7 +20,9 @@ class ContractViolation(ValueError):
 
 
 def encode(message: BaseModel) -> bytes:
-    return message.model_dump_json(exclude_none=False).encode()
+    # The model's serializer writes the JSON bytes that `model_dump_json` would decode to str
+    # (and we would encode back): the same bytes, without the two copies.
+    return message.__pydantic_serializer__.to_json(message)
 
 
 def decode_command(raw: bytes | None) -> Command:
