@@ -19,7 +19,7 @@ from ocs_worker.metrics import WorkerMetrics
 from ocs_worker.state import PartitionState
 from outbound_contracts.changelog import encode_change
 from outbound_contracts.codec import ContractViolation, decode_command, encode
-from outbound_contracts.commands import AgentCommand, Command
+from outbound_contracts.commands import AddRecord, AgentCommand, Command, UpdateRecord
 from outbound_contracts.deadline import appended_too_late
 from outbound_contracts.events import AgentOutcome, RecordsImported
 from outbound_contracts.topics import TopicNames, campaign_key, user_key
@@ -98,6 +98,7 @@ class OwnedPartition:
         reason = "undecodable"
         try:
             command = decode_command(message.value)
+            _check_storable(command)
             reason = "wrong_key"
             _check_key(command, message.key)
             reason = "expired"
@@ -146,6 +147,21 @@ class OwnedPartition:
             ("source-offset", str(message.offset).encode()),
         ]
         await records.unbatched(self.topics.dead_letter, message.key, message.value, headers)
+
+
+def _check_storable(command: Command) -> None:
+    """A calling-list record holds no empty phone or time zone. The gateway refuses empty text,
+    but the commands' schema allows it (a tighter bound would break its released version), so
+    a command from another producer that would store one is refused as invalid here: the engine
+    would write a changelog entry that no restore could read."""
+    if isinstance(command, UpdateRecord | AddRecord) and "" in (
+        command.phone_number,
+        command.time_zone,
+    ):
+        raise ContractViolation(
+            f"invalid command: {command.type} with an empty phone_number or time_zone, "
+            "which a calling-list record cannot hold"
+        )
 
 
 def _check_key(command: Command, key: bytes | None) -> None:

@@ -14,11 +14,18 @@ from ocs_worker.engine import Transition, apply
 from ocs_worker.state import PartitionState
 from outbound_contracts.changelog import decode_change
 from outbound_contracts.codec import decode_event
-from outbound_contracts.commands import CancelRecord, Command, RejectRecord
+from outbound_contracts.commands import (
+    AddRecord,
+    CancelRecord,
+    Command,
+    RejectRecord,
+    UpdateRecord,
+)
 from outbound_contracts.events import CommandFailed, RecordsImported, UserEventRaised
 from outbound_contracts.topics import TopicNames, campaign_key
 from tests.ocs_worker.builders import LIST, NOW_NS, agent, define, held, import_records, record
 from tests.ocs_worker.conftest import read_topic, running_worker, send_commands, worker_settings
+from tests.ocs_worker.stream import restored_state
 from tests.ocs_worker.test_record_operations import vector
 
 pytestmark = pytest.mark.kafka
@@ -116,6 +123,41 @@ async def test_undecodable_and_misrouted_commands_go_to_the_dead_letter_topic(
     assert by_value[b"{not json"]["source-topic"] == topics.commands
     reason = by_value[misrouted.model_dump_json().encode()]["reason"]
     assert "is not the command's campaign key" in reason
+
+
+async def test_a_command_that_would_store_an_empty_phone_or_time_zone_is_dead_lettered(
+    kafka_bootstrap: str, topics: TopicNames
+) -> None:
+    """The gateway never sends one; another producer might, and its changelog entry would
+    stop every later restore of the partition."""
+    empty_phone = agent(UpdateRecord, record_handle=9, calling_list=LIST, phone_number="")
+    empty_zone = agent(
+        AddRecord,
+        calling_list=LIST,
+        phone_number="5550100",
+        time_zone="",
+        phone_type="HomePhone",
+        daily_from=0,
+        daily_till=86399,
+    )
+    after = agent(UpdateRecord, record_handle=9, calling_list=LIST, phone_number="5550199")
+    await send_commands(kafka_bootstrap, topics, [*SEED, empty_phone, empty_zone, after])
+    async with running_worker(worker_settings(kafka_bootstrap, topics)):
+        dead = dict(await _read_dead_letters(kafka_bootstrap, topics, expected=2))
+        events = await read_topic(kafka_bootstrap, topics.events, expected=2)
+    assert set(dead) == {
+        empty_phone.model_dump_json().encode(),
+        empty_zone.model_dump_json().encode(),
+    }
+    for headers in dead.values():
+        assert "with an empty phone_number or time_zone" in headers["reason"]
+    [outcome] = agent_events(events)
+    assert isinstance(outcome, UserEventRaised)
+    assert outcome.command_id == after.command_id
+    # The changelog restores whole: every entry readable, the valid update in it.
+    [campaign] = (await restored_state(kafka_bootstrap, topics)).campaigns.values()
+    assert campaign.records[9].phone == "5550199"
+    assert len(campaign.records) == 3
 
 
 async def test_a_command_the_engine_fails_on_is_dead_lettered_and_processing_goes_on(
