@@ -12,10 +12,11 @@ from collections.abc import Callable
 from typing import Literal
 
 from agent_access.identity import UserAccount, UserDirectory, parse_basic_authorization
+from agent_access.password_checks import PasswordChecksBusy, PasswordCheckSlots
 from agent_access.session import SessionVerifier
 from agent_access.sign_in_throttle import SignInThrottle
 
-SignInRefusal = Literal["failed", "throttled"]
+SignInRefusal = Literal["failed", "throttled", "busy"]
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +31,10 @@ class SignInThrottled(Exception):
 
 class Authenticator:
     """Successful Basic checks are cached (scrypt costs ~50 ms) under a digest of the header,
-    never the password itself; the check runs in a thread so the event loop keeps serving.
-    Failed checks feed the `throttle`, which refuses further guesses before they are hashed;
-    `on_refusal` counts each failed or throttled sign-in for the service's metrics. Session
+    never the password itself; the check runs in a thread so the event loop keeps serving,
+    in one of the `slots` (a few at once). Each check is reserved with the `throttle` before
+    it is hashed, which refuses further guesses past the limit; `on_refusal` counts each
+    failed, throttled or busy sign-in for the service's metrics. Session
     cookies are checked by `sessions` (signature, expiry, the deny list), then against the
     user's current password."""
 
@@ -43,6 +45,7 @@ class Authenticator:
         *,
         cache_size: int,
         throttle: SignInThrottle,
+        slots: PasswordCheckSlots,
         on_refusal: Callable[[SignInRefusal], None],
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -50,6 +53,7 @@ class Authenticator:
         self._sessions = sessions
         self._cache_size = cache_size
         self._throttle = throttle
+        self._slots = slots
         self._on_refusal = on_refusal
         self._clock = clock
         self._verified: OrderedDict[bytes, str] = OrderedDict()
@@ -59,7 +63,7 @@ class Authenticator:
     ) -> str | None:
         """The user name the credentials prove, or None; Basic wins when both are present.
         Raises `SignInThrottled` for a Basic sign-in the throttle holds back (`address`: the
-        client's, as the server sees it)."""
+        client's, as the server sees it), `PasswordChecksBusy` when no hash slot is free."""
         if authorization:
             return await self._basic(authorization, address)
         claims = self._sessions.claims(session_token, now=self._clock())
@@ -92,21 +96,35 @@ class Authenticator:
         if credentials is None:
             return None
         user_name = credentials[0]
-        if (wait := self._throttle.retry_after(user_name, address)) is not None:
+        if (wait := self._throttle.reserve(user_name, address)) is not None:
             self._on_refusal("throttled")
             log.warning("sign-in throttled", extra={"user": user_name, "address": address})
             raise SignInThrottled(wait)
-        account = await asyncio.to_thread(self._directory.authenticate, *credentials)
-        if account is not None and not self._still_valid(account):
-            account = None  # the password changed while it was being checked
+        try:
+            account = await self._check(credentials)
+        except BaseException:
+            self._throttle.released(user_name, address)
+            raise
         if account is None:
             self._throttle.failed(user_name, address)
             self._on_refusal("failed")
             log.warning("sign-in failed", extra={"user": user_name, "address": address})
             return None
-        self._throttle.succeeded(user_name)
+        self._throttle.succeeded(user_name, address)
         if self._cache_size:
             self._verified[key] = account.user_name
             if len(self._verified) > self._cache_size:
                 self._verified.popitem(last=False)
         return account.user_name
+
+    async def _check(self, credentials: tuple[str, str]) -> UserAccount | None:
+        try:
+            async with self._slots.slot():
+                account = await asyncio.to_thread(self._directory.authenticate, *credentials)
+        except PasswordChecksBusy:
+            self._on_refusal("busy")
+            log.warning("sign-in busy", extra={"user": credentials[0]})
+            raise
+        if account is not None and not self._still_valid(account):
+            return None  # the password changed while it was being checked
+        return account

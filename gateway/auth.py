@@ -10,6 +10,7 @@ from fastapi import Request, Response
 from agent_access import base64url
 from agent_access.credentials import Authenticator, SignInThrottled
 from agent_access.identity import OUTBOUND_FEATURE, UserAccount, UserDirectory
+from agent_access.password_checks import PasswordChecksBusy, PasswordCheckSlots
 from agent_access.session import (
     SESSION_COOKIE,
     RevokedSessions,
@@ -18,7 +19,7 @@ from agent_access.session import (
     issue_session_token,
 )
 from agent_access.sign_in_throttle import SignInThrottle
-from gateway.errors import GwsError, access_denied, sign_in_throttled
+from gateway.errors import GwsError, access_denied, sign_in_busy, sign_in_throttled
 from gateway.metrics import GatewayMetrics
 from gateway.settings import GatewaySettings
 
@@ -43,6 +44,9 @@ class Gatekeeper:
             self._sessions,
             cache_size=_AUTH_CACHE_SIZE,
             throttle=SignInThrottle(settings.throttle_policy),
+            slots=PasswordCheckSlots(
+                workers=settings.password_hash_workers, queue=settings.password_hash_queue
+            ),
             on_refusal=lambda reason: metrics.sign_ins_refused.labels(reason).inc(),
         )
         self._session_secret = settings.session_secret
@@ -53,7 +57,8 @@ class Gatekeeper:
 
     async def caller(self, request: Request) -> UserAccount:
         """The authenticated user, else 401/20 (unknown user and wrong password alike; with
-        `Retry-After` while the sign-in throttle holds the user name or address back)."""
+        `Retry-After` while the sign-in throttle holds the user name or address back); 503/4
+        with `Retry-After` when every password-hashing slot is taken."""
         address = request.client.host if request.client else None
         try:
             user_name = await self._authenticator.user_for(
@@ -63,6 +68,8 @@ class Gatekeeper:
             )
         except SignInThrottled as throttled:
             raise sign_in_throttled(throttled.retry_after_s) from None
+        except PasswordChecksBusy as busy:
+            raise sign_in_busy(busy.retry_after_s) from None
         account = self._directory.get(user_name) if user_name is not None else None
         if account is None or not account.enabled:
             raise access_denied()

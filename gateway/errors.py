@@ -43,6 +43,16 @@ def sign_in_throttled(retry_after_s: int) -> GwsError:
     )
 
 
+def sign_in_busy(retry_after_s: int) -> GwsError:
+    """503/4: every password-hashing slot is taken; the password was not checked."""
+    return GwsError(
+        503,
+        4,
+        f"Sign-in busy: too many passwords being checked, retry after {retry_after_s} s",
+        headers={"Retry-After": str(retry_after_s)},
+    )
+
+
 def missing(parameter: str) -> GwsError:
     return GwsError(400, 1, f"Missing required parameter '{parameter}'")
 

@@ -21,6 +21,7 @@ from agent_access.credentials import Authenticator
 from agent_access.http_security import SecurityHeaders
 from agent_access.identity import UserDirectory
 from agent_access.origins import OriginPolicy
+from agent_access.password_checks import PasswordCheckSlots
 from agent_access.revocation_log import RevocationReader
 from agent_access.session import RevokedSessions, SessionVerifier
 from agent_access.sign_in_throttle import SignInThrottle
@@ -59,6 +60,9 @@ class Notifier:
             SessionVerifier(settings.session_secret, revoked),
             cache_size=settings.basic_auth_cache_size,
             throttle=SignInThrottle(settings.throttle_policy),
+            slots=PasswordCheckSlots(
+                workers=settings.password_hash_workers, queue=settings.password_hash_queue
+            ),
             on_refusal=lambda reason: self.metrics.sign_ins_refused.labels(reason).inc(),
         )
         self.revocations = RevocationReader(

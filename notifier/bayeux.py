@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from agent_access.credentials import Authenticator, SignInThrottled
+from agent_access.password_checks import PasswordChecksBusy
 from agent_access.session import token_id
 from notifier import channels
 from notifier.acks import Acknowledgements
@@ -132,17 +133,9 @@ class Bayeux:
         types = message.get("supportedConnectionTypes")
         if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
             return _handshake_failure(message, "400::supportedConnectionTypes must be a list")
-        try:
-            user_name = await self._auth.user_for(
-                request.authorization, request.session_token, address=request.client_address
-            )
-        except SignInThrottled as throttled:
-            self._metrics.handshakes_denied.inc()
-            return _handshake_failure(message, f"403::Handshake denied: {throttled}")
-        if user_name is None:
-            self._metrics.handshakes_denied.inc()
-            log.info("handshake denied", extra={"transport": request.transport})
-            return _handshake_failure(message, "403::Handshake denied: authentication required")
+        user_name = await self._sign_in(message, request)
+        if not isinstance(user_name, str):
+            return user_name
         if not set(types) & set(CONNECTION_TYPES):
             return _handshake_failure(message, "403::Unsupported connection types")
         # Basic wins over the cookie: a session opened with Basic ends with no token's revocation.
@@ -174,6 +167,26 @@ class Bayeux:
         if acknowledging:
             reply.setdefault("ext", {})["ack"] = True
         return reply
+
+    async def _sign_in(self, message: Message, request: Request) -> str | Message:
+        """The user the handshake's credentials prove, or the handshake's failure reply."""
+        try:
+            user_name = await self._auth.user_for(
+                request.authorization, request.session_token, address=request.client_address
+            )
+        except SignInThrottled as throttled:
+            self._metrics.handshakes_denied.inc()
+            return _handshake_failure(message, f"403::Handshake denied: {throttled}")
+        except PasswordChecksBusy as busy:
+            self._metrics.handshakes_denied.inc()
+            # Not checked for want of a hashing slot: the client may hand-shake again shortly.
+            retry = {"reconnect": "handshake", "interval": busy.retry_after_s * 1000}
+            return _handshake_failure(message, f"503::Sign-in busy: {busy}", retry)
+        if user_name is None:
+            self._metrics.handshakes_denied.inc()
+            log.info("handshake denied", extra={"transport": request.transport})
+            return _handshake_failure(message, "403::Handshake denied: authentication required")
+        return user_name
 
     def _connect(
         self, message: Message, request: Request, replies: list[Message]
@@ -316,10 +329,10 @@ def _failure(message: Message, error: str) -> Message:
     return reply
 
 
-def _handshake_failure(message: Message, error: str) -> Message:
+def _handshake_failure(message: Message, error: str, advice: Message | None = None) -> Message:
     reply = _failure(message, error)
     reply["supportedConnectionTypes"] = list(CONNECTION_TYPES)
-    reply["advice"] = {"reconnect": "none", "interval": 0}
+    reply["advice"] = advice or {"reconnect": "none", "interval": 0}
     return reply
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from agent_access.credentials import Authenticator, SignInRefusal, SignInThrottled
 from agent_access.identity import Device, UserAccount, UserDirectory, hash_password
+from agent_access.password_checks import PasswordCheckSlots
 from agent_access.session import RevokedSessions, SessionVerifier, issue_session_token
 from agent_access.sign_in_throttle import SignInThrottle, ThrottlePolicy
 
@@ -27,6 +28,7 @@ def authenticator(
         users,
         SessionVerifier(secret, revoked or RevokedSessions()),
         throttle=SignInThrottle(policy),
+        slots=PasswordCheckSlots(workers=2, queue=8),
         on_refusal=on_refusal,
         **options,
     )

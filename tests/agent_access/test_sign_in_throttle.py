@@ -17,18 +17,25 @@ class Clock:
 
 def fail(throttle: SignInThrottle, user_name: str, address: str | None, times: int) -> None:
     for _ in range(times):
-        assert throttle.retry_after(user_name, address) is None
+        assert throttle.reserve(user_name, address) is None
         throttle.failed(user_name, address)
+
+
+def wait(throttle: SignInThrottle, user_name: str, address: str | None) -> float | None:
+    """The wait an attempt would be told now (an attempt allowed is released unchecked)."""
+    if (waiting := throttle.reserve(user_name, address)) is None:
+        throttle.released(user_name, address)
+    return waiting
 
 
 def test_a_user_name_is_locked_out_at_its_limit_for_the_lockout() -> None:
     clock = Clock()
     throttle = SignInThrottle(POLICY, clock=clock)
     fail(throttle, "agent1", "a", 3)
-    assert throttle.retry_after("agent1", "b") == 10  # from any address
-    assert throttle.retry_after("agent2", "b") is None
+    assert wait(throttle, "agent1", "b") == 10  # from any address
+    assert wait(throttle, "agent2", "b") is None
     clock.now += 10
-    assert throttle.retry_after("agent1", "b") is None
+    assert wait(throttle, "agent1", "b") is None
 
 
 def test_failures_older_than_the_window_are_forgotten() -> None:
@@ -37,7 +44,7 @@ def test_failures_older_than_the_window_are_forgotten() -> None:
     fail(throttle, "agent1", None, 2)
     clock.now += 61
     fail(throttle, "agent1", None, 2)
-    assert throttle.retry_after("agent1", None) is None
+    assert wait(throttle, "agent1", None) is None
 
 
 def test_each_further_lockout_doubles_up_to_32_times_the_base() -> None:
@@ -46,10 +53,10 @@ def test_each_further_lockout_doubles_up_to_32_times_the_base() -> None:
     waits = []
     for _ in range(8):
         fail(throttle, "agent1", None, 3)
-        wait = throttle.retry_after("agent1", None)
-        assert wait is not None
-        waits.append(wait)
-        clock.now += wait
+        locked_out = wait(throttle, "agent1", None)
+        assert locked_out is not None
+        waits.append(locked_out)
+        clock.now += locked_out
     assert waits == [10, 20, 40, 80, 160, 320, 320, 320]
 
 
@@ -57,19 +64,19 @@ def test_an_address_guessing_many_user_names_is_locked_out_at_its_own_limit() ->
     throttle = SignInThrottle(POLICY, clock=Clock())
     for n in range(5):
         fail(throttle, f"user{n}", "127.0.0.2", 1)
-    assert throttle.retry_after("agent1", "127.0.0.2") == 10
-    assert throttle.retry_after("agent1", "127.0.0.3") is None
+    assert wait(throttle, "agent1", "127.0.0.2") == 10
+    assert wait(throttle, "agent1", "127.0.0.3") is None
 
 
 def test_a_success_resets_the_user_name_but_not_the_address() -> None:
     throttle = SignInThrottle(POLICY, clock=Clock())
     fail(throttle, "agent1", "127.0.0.2", 2)
     fail(throttle, "other", "127.0.0.2", 2)
-    throttle.succeeded("agent1")
+    throttle.succeeded("agent1", None)
     fail(throttle, "agent1", "127.0.0.3", 2)  # two more: 2 < 3 since the reset
     throttle.failed("mine", "127.0.0.2")  # the address's fifth failure
-    assert throttle.retry_after("agent1", "127.0.0.2") == 10
-    assert throttle.retry_after("agent1", "127.0.0.3") is None
+    assert wait(throttle, "agent1", "127.0.0.2") == 10
+    assert wait(throttle, "agent1", "127.0.0.3") is None
 
 
 def test_memory_is_bounded_by_the_capacity() -> None:
@@ -78,4 +85,25 @@ def test_memory_is_bounded_by_the_capacity() -> None:
     for n in range(10_000):
         throttle.failed(f"invented{n}", None)
     throttle.failed("agent1", None)  # a third failure, had the first two been kept
-    assert throttle.retry_after("agent1", None) is None
+    assert wait(throttle, "agent1", None) is None
+
+
+def test_attempts_being_checked_count_against_the_limit() -> None:
+    throttle = SignInThrottle(POLICY, clock=Clock())
+    assert [throttle.reserve("agent1", "a") for _ in range(4)] == [None, None, None, 1.0]
+    throttle.failed("agent1", "a")
+    throttle.released("agent1", "a")
+    assert throttle.reserve("agent1", "a") is None  # one failure and one check under way
+    throttle.failed("agent1", "a")
+    throttle.failed("agent1", "a")  # the limit: locked out
+    assert wait(throttle, "agent1", "b") == 10
+
+
+def test_a_success_frees_its_reservation() -> None:
+    throttle = SignInThrottle(POLICY, clock=Clock())
+    for _ in range(3):
+        assert throttle.reserve("agent1", "a") is None
+        throttle.succeeded("agent1", "a")
+    for n in range(4):
+        fail(throttle, f"other{n}", "a", 1)
+    assert wait(throttle, "agent2", "a") is None  # four of five at the address
