@@ -52,6 +52,9 @@ def server_config(settings: NotifierSettings, app: FastAPI) -> uvicorn.Config:
         log_config=None,  # keep our JSON lines; uvicorn's loggers propagate to the root
         timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_S,
         ws_per_message_deflate=settings.websocket_compression,
+        # A frame is read whole before any check of ours: past the limit the server closes
+        # the socket (1009) instead of buffering up to uvicorn's default of 16 MiB.
+        ws_max_size=settings.max_request_bytes,
     )
 
 

@@ -26,6 +26,7 @@ from agent_access.revocation_log import RevocationReader
 from agent_access.session import RevokedSessions, SessionVerifier
 from agent_access.sign_in_throttle import SignInThrottle
 from agent_access.users_reload import UsersFileWatcher
+from notifier.anonymous_sockets import AnonymousSockets
 from notifier.bayeux import Advice, Bayeux
 from notifier.delivery import Delivery
 from notifier.endpoint import BayeuxEndpoint, NotifierApp
@@ -161,9 +162,11 @@ def create_app(settings: NotifierSettings) -> FastAPI:
         cookie_path=settings.path,
         cookies_secure=settings.cookies_secure,
     )
-    websocket = WebSocketTransport(
-        notifier.bayeux, guard, max_request_bytes=settings.max_request_bytes
+    anonymous = AnonymousSockets(
+        per_address=settings.websocket_anonymous_per_address,
+        handshake_timeout_s=settings.websocket_handshake_timeout_seconds,
     )
+    websocket = WebSocketTransport(notifier.bayeux, guard, anonymous)
     app = NotifierApp(
         bayeux_path=settings.path,
         bayeux=_with_middleware(BayeuxEndpoint(long_polling, websocket), settings),

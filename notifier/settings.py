@@ -31,7 +31,15 @@ class NotifierSettings(BaseSettings, SignInThrottleSettings, TlsSettings, UsersF
         default=1000, gt=0, description="Messages queued for one session before it is dropped"
     )
     sweep_interval_ms: int = Field(default=1000, gt=0, description="How often expiry is checked")
-    max_request_bytes: int = Field(default=65536, gt=0, description="Largest Bayeux batch")
+    max_request_bytes: int = Field(
+        default=65536, gt=0, description="Largest Bayeux batch (a long-poll body or a frame)"
+    )
+    websocket_handshake_timeout_seconds: float = Field(
+        default=5, gt=0, description="A websocket with no successful handshake by then is closed"
+    )
+    websocket_anonymous_per_address: int = Field(
+        default=20, gt=0, description="Websockets not hand-shaken yet one client address may hold"
+    )
     websocket_compression: bool = Field(
         default=False,
         description="Offer permessage-deflate on websockets: a deflate and an inflate context "

@@ -15,6 +15,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from agent_access.origins import OriginPolicy
 from agent_access.session import SESSION_COOKIE
+from notifier.anonymous_sockets import Admission, AnonymousSockets
 from notifier.bayeux import Bayeux, PendingConnect, Request
 from notifier.metrics import NotifierMetrics
 from notifier.sessions import Message
@@ -164,38 +165,58 @@ class LongPolling:
 
 class WebSocketTransport:
     """One socket may carry several sessions' messages; held connect replies are written by a
-    single writer so frames never interleave."""
+    single writer so frames never interleave. A socket is accepted before any credential, so
+    until a handshake on it succeeds it is one of its address's `anonymous` sockets and must
+    hand-shake in time; a frame past the request limit never reaches here (the server closes
+    the socket, 1009: `ws_max_size` in `__main__`)."""
 
-    def __init__(self, bayeux: Bayeux, guard: OriginGuard, *, max_request_bytes: int) -> None:
+    def __init__(self, bayeux: Bayeux, guard: OriginGuard, anonymous: AnonymousSockets) -> None:
         self._bayeux = bayeux
         self._guard = guard
-        self._max_request_bytes = max_request_bytes
+        self._anonymous = anonymous
 
     async def handle(self, websocket: WebSocket) -> None:
         headers = websocket.headers
         if self._guard.refuses("websocket", headers.get("origin"), headers.get("host")):
             await websocket.close(code=1008)  # before accept: the server answers the upgrade 403
             return
-        await websocket.accept()
+        address = websocket.client.host if websocket.client else None
+        admission = self._anonymous.admit(address)
+        if admission is None:
+            log.warning("websocket refused: too many not hand-shaken", extra={"address": address})
+            await websocket.close(code=1008)  # the upgrade is answered 403
+            return
+        try:
+            await websocket.accept()
+            await self._serve(websocket, admission)
+        except TimeoutError:
+            log.info("websocket closed: no handshake in time", extra={"address": address})
+            await websocket.close(code=1008)
+        finally:
+            admission.end()
+
+    async def _serve(self, websocket: WebSocket, admission: Admission) -> None:
         context = Request(
             transport="websocket",
             authorization=websocket.headers.get("authorization"),
             session_token=websocket.cookies.get(SESSION_COOKIE),
-            client_address=websocket.client.host if websocket.client else None,
+            client_address=admission.address,
         )
+        handshake_by = asyncio.get_running_loop().time() + self._anonymous.handshake_timeout_s
         writer = FrameWriter(websocket)
         parked: set[asyncio.Future[None]] = set()
         try:
-            while (frame := await _receive(websocket)) is not None:
-                if len(frame) > self._max_request_bytes:
-                    writer.send([_error_message("413::Frame too large")])
-                    continue
+            while (
+                frame := await _receive(websocket, handshake_by if admission.anonymous else None)
+            ) is not None:
                 try:
                     batch = parse_batch(frame)
                 except BadBatch as error:
                     writer.send([_error_message(str(error))])
                     continue
                 replies, pending = await self._bayeux.handle(batch, context)
+                if _hand_shaken(replies):
+                    admission.end()
                 if replies:
                     writer.send(replies)
                 if pending is not None:
@@ -207,6 +228,13 @@ class WebSocketTransport:
             for future in list(parked):
                 future.cancel()
             await writer.close()
+
+
+def _hand_shaken(replies: list[Message]) -> bool:
+    return any(
+        reply.get("channel") == "/meta/handshake" and reply.get("successful") is True
+        for reply in replies
+    )
 
 
 class FrameWriter:
@@ -257,9 +285,12 @@ def _send_when_done(
         writer.send(pending.finish())
 
 
-async def _receive(websocket: WebSocket) -> str | bytes | None:
+async def _receive(websocket: WebSocket, deadline: float | None) -> str | bytes | None:
+    """The next frame, or None once the socket closed; `TimeoutError` past `deadline` (the
+    event loop's time)."""
     try:
-        message = await websocket.receive()
+        async with asyncio.timeout_at(deadline):
+            message = await websocket.receive()
     except WebSocketDisconnect:
         return None
     if message["type"] == "websocket.disconnect":

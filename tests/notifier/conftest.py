@@ -24,6 +24,7 @@ from aiokafka import AIOKafkaProducer
 from agent_access.identity import UserDirectory, hash_password
 from agent_access.session import issue_session_token
 from devstack.broker import free_port
+from notifier.__main__ import server_config
 from notifier.app import Notifier, create_app
 from notifier.settings import NotifierSettings
 from outbound_contracts.codec import encode
@@ -107,16 +108,7 @@ async def start_notifier(
         }
         settings = NotifierSettings(**values)
         app = create_app(settings)
-        server = uvicorn.Server(
-            uvicorn.Config(
-                app,
-                host="127.0.0.1",
-                port=settings.port,
-                log_level="warning",
-                timeout_graceful_shutdown=1,
-                ws_per_message_deflate=settings.websocket_compression,
-            )
-        )
+        server = uvicorn.Server(server_config(settings, app))  # as `main` serves it
         task = asyncio.create_task(server.serve())
         servers.append((server, task))
         notifier: Notifier = app.state.notifier
