@@ -12,12 +12,17 @@ import binascii
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 from typing import NamedTuple
 
 from agent_access import base64url
 
 SESSION_COOKIE = "GWS_SESSION"
+# Revoked tokens a process keeps at most (~150 bytes each); see `RevokedSessions`.
+DENY_LIST_CAPACITY = 200_000
+
+log = logging.getLogger(__name__)
 
 
 class SessionClaims(NamedTuple):
@@ -76,16 +81,32 @@ def read_session_claims(token: str | None, secret: str, *, now: float) -> Sessio
 
 class RevokedSessions:
     """The deny list: ids of tokens ended before their expiry, each kept until that expiry
-    (after which the token is refused as expired anyway)."""
+    (after which the token is refused as expired anyway). At most `capacity` ids are kept;
+    past it the list fails closed: a revocation that does not fit is remembered only by its
+    expiry, and every token expiring by then is refused (its holders sign in again; a token
+    issued after it expires later and is served)."""
 
-    def __init__(self) -> None:
+    def __init__(self, capacity: int = DENY_LIST_CAPACITY) -> None:
+        self._capacity = capacity
         self._expiry: dict[str, int] = {}
+        self.closed_until = 0
+        """Epoch s: tokens expiring by then are refused (revocations did not fit)."""
 
     def revoke(self, revoked_id: str, expires: int) -> bool:
         """Deny the token until `expires` (epoch s); False if it was denied already."""
-        known = revoked_id in self._expiry
-        self._expiry[revoked_id] = max(expires, self._expiry.get(revoked_id, expires))
-        return not known
+        if (known := self._expiry.get(revoked_id)) is not None:
+            self._expiry[revoked_id] = max(expires, known)
+            return False
+        if len(self._expiry) >= self._capacity:
+            if expires > self.closed_until:
+                log.warning("deny list full: refusing every session cookie expiring by %d", expires)
+            self.closed_until = max(self.closed_until, expires)
+            return True
+        self._expiry[revoked_id] = expires
+        return True
+
+    def denies(self, claims: SessionClaims) -> bool:
+        return claims.token_id in self._expiry or claims.expires <= self.closed_until
 
     def __contains__(self, revoked_id: object) -> bool:
         return revoked_id in self._expiry
@@ -124,7 +145,7 @@ class SessionVerifier:
             self._verified[token] = claims
             if len(self._verified) > self._cache_size:
                 del self._verified[next(iter(self._verified))]
-        return None if claims.token_id in self._revoked else claims
+        return None if self._revoked.denies(claims) else claims
 
 
 def _sign(payload: str, secret: str) -> str:

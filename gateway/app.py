@@ -38,6 +38,7 @@ from gateway.revocation_writer import RevocationWriter
 from gateway.routes import Intake, outbound_router
 from gateway.settings import GatewaySettings
 from gateway.sign_out import LocalRevocations, sign_out_router
+from gateway.sign_out_rate import SignOutRate
 from gateway.tracing import instrument_requests
 from observability.tracing import Tracing
 from outbound_contracts.asyncapi import asyncapi_document
@@ -50,7 +51,7 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
     """The gateway; `publisher` replaces Kafka in unit tests (the lifespan then owns nothing,
     and sign-outs reach this process's deny list only)."""
     metrics = GatewayMetrics()
-    revoked = RevokedSessions()
+    revoked = RevokedSessions(settings.revoked_sessions_capacity)
     metrics.observe_revoked(lambda: len(revoked))
     directory = UserDirectory.load(settings.users_file)
     gatekeeper = Gatekeeper(directory, settings, metrics, revoked)
@@ -98,7 +99,15 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
     app.include_router(
         outbound_router(Intake(gatekeeper, metrics, max_body_bytes=settings.max_body_bytes))
     )
-    app.include_router(sign_out_router(gatekeeper, revoked, metrics, settings.max_body_bytes))
+    app.include_router(
+        sign_out_router(
+            gatekeeper,
+            revoked,
+            metrics,
+            max_body_bytes=settings.max_body_bytes,
+            rate=SignOutRate(settings.sign_outs_per_user_per_minute),
+        )
+    )
 
     @app.exception_handler(GwsError)
     async def gws_error(request: Request, error: GwsError) -> JSONResponse:

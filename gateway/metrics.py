@@ -35,7 +35,8 @@ class GatewayMetrics:
         self.sign_outs = Counter(
             "gateway_sign_outs",
             "Sign-outs (EndContactCenterSession), by result (ended: the cookie's session was "
-            "revoked; no_session: signed in with Basic alone; unavailable: not written, 503)",
+            "revoked; no_session: signed in with Basic alone; unavailable: not written, 503; "
+            "too_many: past the user's sign-outs a minute, 429)",
             ["result"],
             registry=self.registry,
         )

@@ -7,6 +7,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agent_access.http_security import TlsSettings
 from agent_access.origins import AllowedOrigins
+from agent_access.session import DENY_LIST_CAPACITY
 from agent_access.sign_in_throttle import SignInThrottleSettings
 from agent_access.users_reload import UsersFileReloadSettings
 from outbound_contracts.topics import SESSION_REVOCATIONS_RETENTION_S
@@ -25,6 +26,15 @@ class GatewaySettings(BaseSettings, SignInThrottleSettings, TlsSettings, UsersFi
         le=SESSION_REVOCATIONS_RETENTION_S,
         description="At most the retention of ocs.session-revocations, so that a revoked "
         "session stays revoked until it expires",
+    )
+    sign_outs_per_user_per_minute: int = Field(
+        default=10, gt=0, description="Sign-outs of one user a minute; beyond, 429/3"
+    )
+    revoked_sessions_capacity: int = Field(
+        default=DENY_LIST_CAPACITY,
+        gt=0,
+        description="Revoked sessions kept; beyond, cookies expiring by the newest dropped "
+        "one's expiry are refused (fails closed)",
     )
     csrf_enabled: bool = False
     allowed_origins: AllowedOrigins = Field(

@@ -17,6 +17,7 @@ from gateway.metrics import GatewayMetrics
 from gateway.openapi import SIGN_OUT_REPLIES, command_operation
 from gateway.parameters import GwsRequest, OperationTable, parse_body, read_body
 from gateway.revocation_writer import RevocationWriteFailed
+from gateway.sign_out_rate import SignOutRate
 from outbound_contracts.revocations import SessionRevoked
 
 log = logging.getLogger("gateway")
@@ -50,7 +51,12 @@ class LocalRevocations:
 
 
 def sign_out_router(
-    gatekeeper: Gatekeeper, revoked: RevokedSessions, metrics: GatewayMetrics, max_body_bytes: int
+    gatekeeper: Gatekeeper,
+    revoked: RevokedSessions,
+    metrics: GatewayMetrics,
+    *,
+    max_body_bytes: int,
+    rate: SignOutRate,
 ) -> APIRouter:
     router = APIRouter(prefix="/api/v2", tags=["me"])
 
@@ -69,6 +75,14 @@ def sign_out_router(
         if claims is None:  # signed in with Basic alone: no session to end
             metrics.sign_outs.labels("no_session").inc()
         else:
+            if (wait := rate.take(caller.user_name)) is not None:
+                metrics.sign_outs.labels("too_many").inc()
+                raise GwsError(
+                    429,
+                    3,
+                    f"Too many sign-outs of this user: retry after {wait} s",
+                    headers={"Retry-After": str(wait)},
+                )
             await _revoke(request.state.revocations, revoked, claims, metrics)
             log.info("signed out", extra={"user": caller.user_name, "token_id": claims.token_id})
         response = Response(_SIGNED_OUT, media_type="application/json")

@@ -51,9 +51,11 @@ class Notifier:
         self.registry = SessionRegistry(
             queue_limit=settings.session_queue_limit,
             max_interval_s=settings.max_interval_ms / 1000,
+            max_sessions_per_user=settings.max_sessions_per_user,
+            max_subscriptions_per_session=settings.max_subscriptions_per_session,
             metrics=self.metrics,
         )
-        revoked = RevokedSessions()
+        revoked = RevokedSessions(settings.revoked_sessions_capacity)
         self.metrics.revoked_sessions.set_function(lambda: len(revoked))
         directory = UserDirectory.load(settings.users_file)
         self.authenticator = Authenticator(
@@ -92,6 +94,8 @@ class Notifier:
             delivery=delivery,
             metrics=self.metrics,
             queue_limit=settings.session_queue_limit,
+            max_running=settings.max_replays_running,
+            max_per_user=settings.max_replays_per_user,
         )
         self.bayeux = Bayeux(
             self.registry,

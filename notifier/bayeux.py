@@ -18,7 +18,7 @@ from notifier.acks import Acknowledgements
 from notifier.metrics import NotifierMetrics
 from notifier.positions import InvalidPosition, parse_position
 from notifier.replay import Replayer
-from notifier.sessions import Message, Session, SessionRegistry
+from notifier.sessions import LimitReached, Message, Session, SessionRegistry
 
 BAYEUX_VERSION = "1.0"
 CONNECTION_TYPES = ("long-polling", "websocket")
@@ -140,7 +140,11 @@ class Bayeux:
             return _handshake_failure(message, "403::Unsupported connection types")
         # Basic wins over the cookie: a session opened with Basic ends with no token's revocation.
         by_cookie = request.session_token if not request.authorization else None
-        session = self._registry.create(user_name, token_id(by_cookie) if by_cookie else None)
+        try:
+            session = self._registry.create(user_name, token_id(by_cookie) if by_cookie else None)
+        except LimitReached as error:
+            log.warning("handshake denied: sessions at their cap", extra={"user": user_name})
+            return _handshake_failure(message, str(error))
         ext = message.get("ext")
         acknowledging = isinstance(ext, dict) and ext.get("ack") is True
         if acknowledging:
@@ -255,7 +259,10 @@ class Bayeux:
         if not isinstance(patterns, list):
             return patterns
         if subscribe:
-            self._registry.subscribe(session, patterns)
+            try:
+                self._registry.subscribe(session, patterns)
+            except LimitReached as error:
+                return _failure(message, str(error))
         else:
             self._registry.unsubscribe(session, patterns)
         reply = _reply(message, successful=True)

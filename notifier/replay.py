@@ -4,11 +4,14 @@ Each replay reads the position's partition of `ocs.events` with a consumer of it
 the position on, up to where the live consumer stood when the replay began; live outcomes for
 the session wait meanwhile (`Replaying`) and are queued after it, each outcome once (the
 session's cursor drops what the replay already gave). No state is shared between notifiers:
-the agent's outcomes are in Kafka, on the partition its key chose, in order.
+the agent's outcomes are in Kafka, on the partition its key chose, in order. Consumers are
+a bounded pool: at most `max_running` replays at once, `max_per_user` of one user; past
+either a replay is refused (503, the client may try again later).
 """
 
 import asyncio
 import logging
+from collections import Counter
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
@@ -38,6 +41,8 @@ class Replayer:
         delivery: Delivery,
         metrics: NotifierMetrics,
         queue_limit: int,
+        max_running: int,
+        max_per_user: int,
     ) -> None:
         self._bootstrap_servers = bootstrap_servers
         self._topic = topic
@@ -46,11 +51,46 @@ class Replayer:
         self._delivery = delivery
         self._metrics = metrics
         self._queue_limit = queue_limit
+        self._max_running = max_running
+        self._max_per_user = max_per_user
+        self._places: Counter[str] = Counter()
+        """Replays running or starting, by user."""
         self._running: set[asyncio.Task[None]] = set()
+
+    @property
+    def running(self) -> int:
+        """Replays running or starting now."""
+        return self._places.total()
 
     async def start(self, session: Session, position: Position, requested: str) -> None:
         """Check that the stream still holds everything after `position`, then replay it to
-        the session in the background. Raises `InvalidPosition` (nothing started) if not."""
+        the session in the background. Raises `InvalidPosition` (nothing started) if not, or
+        if the pool has no place for it."""
+        user_name = session.user_name
+        if self.running >= self._max_running:
+            refusal = f"{self._max_running} replays running, the most at once"
+        elif self._places[user_name] >= self._max_per_user:
+            refusal = f"{self._max_per_user} replays of this user running, the most at once"
+        else:
+            refusal = None
+        if refusal is not None:
+            self._metrics.replays.labels("refused").inc()
+            raise InvalidPosition(f"503::Replay unavailable: {refusal}")
+        self._places[user_name] += 1
+        started = False
+        try:
+            started = await self._start(session, position, requested)
+        finally:
+            if not started:
+                self._leave(user_name)
+
+    def _leave(self, user_name: str) -> None:
+        self._places[user_name] -= 1
+        if self._places[user_name] <= 0:
+            del self._places[user_name]
+
+    async def _start(self, session: Session, position: Position, requested: str) -> bool:
+        """True once the replay runs (its task gives its place back)."""
         try:
             async with asyncio.timeout(_LIVE_CONSUMER_WAIT_S):
                 await self._live.ready.wait()
@@ -71,12 +111,13 @@ class Replayer:
         until = self._live.next_offset(position.partition)
         if session.ended is not None or until is None or session.replay_requested is not None:
             await consumer.stop()
-            return
+            return False
         replaying = self._registry.start_replay(session, requested, position.offset)
         self._metrics.replays.labels("started").inc()
         task = asyncio.create_task(self._replay(session, replaying, consumer, position, until))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
+        return True
 
     async def stop(self) -> None:
         for task in list(self._running):
@@ -137,6 +178,7 @@ class Replayer:
             self._registry.end(session, "replay_failed")
         finally:
             await consumer.stop()
+            self._leave(session.user_name)
 
     async def _replay_record(
         self,

@@ -25,6 +25,11 @@ Message = dict[str, Any]
 log = logging.getLogger(__name__)
 
 
+class LimitReached(Exception):
+    """A user's sessions or a session's subscriptions are at their cap; the text is the
+    Bayeux error."""
+
+
 @dataclass(eq=False, slots=True)
 class HeldConnect:
     future: asyncio.Future[None]
@@ -73,10 +78,14 @@ class SessionRegistry:
         *,
         queue_limit: int,
         max_interval_s: float,
+        max_sessions_per_user: int,
+        max_subscriptions_per_session: int,
         metrics: NotifierMetrics,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._queue_limit = queue_limit
+        self._max_sessions_per_user = max_sessions_per_user
+        self._max_subscriptions = max_subscriptions_per_session
         self._max_interval_s = max_interval_s
         self._metrics = metrics
         self._clock = clock
@@ -93,6 +102,12 @@ class SessionRegistry:
         )
 
     def create(self, user_name: str, token_id: str | None = None) -> Session:
+        """A new session of the user; `LimitReached` when the user has the most open."""
+        if len(self._by_user.get(user_name, {})) >= self._max_sessions_per_user:
+            raise LimitReached(
+                f"403::Handshake denied: {self._max_sessions_per_user} sessions of this user "
+                "are open"
+            )
         session = Session(
             client_id=secrets.token_urlsafe(18),
             user_name=user_name,
@@ -113,6 +128,11 @@ class SessionRegistry:
         return list(self._by_id.values())
 
     def subscribe(self, session: Session, patterns: list[str]) -> None:
+        """Add the patterns (all or, past the session's cap, none: `LimitReached`)."""
+        if len(session.subscriptions | set(patterns)) > self._max_subscriptions:
+            raise LimitReached(
+                f"403::Subscription denied: at most {self._max_subscriptions} per session"
+            )
         before = len(session.subscriptions)
         session.subscriptions.update(patterns)
         self._subscription_count += len(session.subscriptions) - before

@@ -7,6 +7,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agent_access.http_security import TlsSettings
 from agent_access.origins import AllowedOrigins
+from agent_access.session import DENY_LIST_CAPACITY
 from agent_access.sign_in_throttle import SignInThrottleSettings
 from agent_access.users_reload import UsersFileReloadSettings
 from outbound_contracts.topics import TopicNames
@@ -29,6 +30,26 @@ class NotifierSettings(BaseSettings, SignInThrottleSettings, TlsSettings, UsersF
     )
     session_queue_limit: int = Field(
         default=1000, gt=0, description="Messages queued for one session before it is dropped"
+    )
+    max_sessions_per_user: int = Field(
+        default=32, gt=0, description="CometD sessions one user may hold open in one notifier"
+    )
+    max_subscriptions_per_session: int = Field(
+        default=64, gt=0, description="Channels and patterns one session may subscribe to"
+    )
+    max_replays_running: int = Field(
+        default=16,
+        gt=0,
+        description="Replays running at once in one notifier (each reads with a consumer)",
+    )
+    max_replays_per_user: int = Field(
+        default=2, gt=0, description="Replays one user may have running at once"
+    )
+    revoked_sessions_capacity: int = Field(
+        default=DENY_LIST_CAPACITY,
+        gt=0,
+        description="Revoked sessions kept; beyond, cookies expiring by the newest dropped "
+        "one's expiry are refused (fails closed)",
     )
     sweep_interval_ms: int = Field(default=1000, gt=0, description="How often expiry is checked")
     max_request_bytes: int = Field(

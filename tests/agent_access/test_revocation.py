@@ -7,6 +7,7 @@ from pathlib import Path
 from agent_access.identity import Device, UserAccount, UserDirectory, hash_password
 from agent_access.session import (
     RevokedSessions,
+    SessionClaims,
     SessionVerifier,
     issue_session_token,
     token_id,
@@ -143,3 +144,15 @@ async def test_a_basic_check_that_raced_a_password_change_is_not_accepted() -> N
     auth = authenticator(users, "s", cache_size=8)
     assert await auth.user_for(basic("agent1", "old"), None) is None
     assert await auth.user_for(basic("agent1", "new"), None) == "agent1"
+
+
+def test_a_full_deny_list_fails_closed_for_tokens_expiring_by_the_dropped_ones() -> None:
+    revoked = RevokedSessions(capacity=2)
+    assert revoked.revoke("a", expires=100) is True
+    assert revoked.revoke("b", expires=300) is True
+    assert revoked.revoke("c", expires=200) is True  # does not fit: remembered by its expiry
+    assert len(revoked) == 2
+    claims = SessionClaims("agent1", 200, "v", "unrelated")
+    assert revoked.denies(claims)  # it might be the dropped one
+    assert not revoked.denies(claims._replace(expires=201))
+    assert revoked.denies(claims._replace(expires=500, token_id="b"))

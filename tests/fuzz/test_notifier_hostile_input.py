@@ -61,7 +61,9 @@ async def frame_replies(socket: websockets.ClientConnection, frame: str) -> list
     return parse_replies(await socket.recv())
 
 
-async def test_a_batch_of_thousands_of_messages_gets_one_reply_each(raw: RawBayeux) -> None:
+async def test_a_batch_of_thousands_of_messages_gets_one_reply_each(
+    raw: RawBayeux, running_notifier: RunningNotifier
+) -> None:
     batch = [{"channel": "/meta/connect"}] * 1500 + [{}] * 4000
     replies = await post_batch(raw, json.dumps(batch).encode(), len(batch))
     assert [reply["error"] for reply in replies] == ["402::Unknown client"] * 1500 + [
@@ -73,7 +75,11 @@ async def test_a_batch_of_thousands_of_messages_gets_one_reply_each(raw: RawBaye
         for n in range(600)
     ]
     replies = await post_batch(raw, json.dumps(subscribes).encode(), len(subscribes))
-    assert all(reply["successful"] for reply in replies)
+    cap = running_notifier.settings.max_subscriptions_per_session
+    assert all(reply["successful"] for reply in replies[:cap])
+    assert {reply["error"] for reply in replies[cap:]} == {
+        f"403::Subscription denied: at most {cap} per session"
+    }
 
 
 async def test_bodies_and_frames_over_the_size_limit_are_413(

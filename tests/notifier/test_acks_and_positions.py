@@ -50,7 +50,13 @@ def test_a_position_that_is_not_the_agents_is_refused(text: object, error: str) 
 
 
 def test_live_outcomes_wait_for_the_replay_and_none_is_queued_twice() -> None:
-    registry = SessionRegistry(queue_limit=100, max_interval_s=10, metrics=NotifierMetrics())
+    registry = SessionRegistry(
+        queue_limit=100,
+        max_interval_s=10,
+        max_sessions_per_user=10,
+        max_subscriptions_per_session=10,
+        metrics=NotifierMetrics(),
+    )
     session = registry.create("agent1")
     registry.subscribe(session, [OUTBOUND])
     registry.start_replay(session, "position", after=4)

@@ -30,7 +30,14 @@ def metrics() -> NotifierMetrics:
 
 @pytest.fixture
 def registry(clock: Clock, metrics: NotifierMetrics) -> SessionRegistry:
-    return SessionRegistry(queue_limit=4, max_interval_s=10, metrics=metrics, clock=clock)
+    return SessionRegistry(
+        queue_limit=4,
+        max_interval_s=10,
+        max_sessions_per_user=10,
+        max_subscriptions_per_session=10,
+        metrics=metrics,
+        clock=clock,
+    )
 
 
 def dropped(metrics: NotifierMetrics, reason: str) -> float:
@@ -113,7 +120,13 @@ async def test_a_held_connect_ends_at_its_timeout_or_on_a_newer_connect(
 
 
 async def test_ten_thousand_idle_long_polls_are_cheap(metrics: NotifierMetrics) -> None:
-    registry = SessionRegistry(queue_limit=100, max_interval_s=10, metrics=metrics)
+    registry = SessionRegistry(
+        queue_limit=100,
+        max_interval_s=10,
+        max_sessions_per_user=10_000,
+        max_subscriptions_per_session=10,
+        metrics=metrics,
+    )
     tasks_before = len(asyncio.all_tasks())
     tracemalloc.start()
     try:
