@@ -74,6 +74,11 @@ class Authenticator:
             return None
         return account.user_name if account.password_version == claims.password_version else None
 
+    def session_expiry(self, session_token: str) -> int | None:
+        """When a valid session cookie expires (epoch s), else None."""
+        claims = self._sessions.claims(session_token, now=self._clock())
+        return claims.expires if claims is not None else None
+
     def forget(self, user_names: set[str]) -> None:
         """Drop the remembered Basic checks of these users (their password changed)."""
         for key in [key for key, user in self._verified.items() if user in user_names]:

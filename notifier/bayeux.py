@@ -141,7 +141,11 @@ class Bayeux:
         # Basic wins over the cookie: a session opened with Basic ends with no token's revocation.
         by_cookie = request.session_token if not request.authorization else None
         try:
-            session = self._registry.create(user_name, token_id(by_cookie) if by_cookie else None)
+            session = self._registry.create(
+                user_name,
+                token_id(by_cookie) if by_cookie else None,
+                self._auth.session_expiry(by_cookie) if by_cookie else None,
+            )
         except LimitReached as error:
             log.warning("handshake denied: sessions at their cap", extra={"user": user_name})
             return _handshake_failure(message, str(error))
@@ -152,7 +156,7 @@ class Bayeux:
         log.info(
             "handshake",
             extra={
-                "client_id": session.client_id,
+                "session": session.log_name,
                 "user": user_name,
                 "transport": request.transport,
             },

@@ -20,7 +20,8 @@ class NotifierMetrics:
         self.sessions_ended = Counter(
             "notifier_sessions_ended",
             "Sessions ended, by reason "
-            "(disconnect, expired, queue_overflow, replay_failed, revoked, shutdown)",
+            "(disconnect, expired, cookie_expired, queue_overflow, replay_failed, revoked, "
+            "shutdown)",
             ["reason"],
             registry=self.registry,
         )

@@ -172,7 +172,7 @@ class Replayer:
         except KafkaError as error:
             log.warning(
                 "replay failed, session ended",
-                extra={"client_id": session.client_id, "error": repr(error)},
+                extra={"session": session.log_name, "error": repr(error)},
             )
             self._metrics.replays.labels("failed").inc()
             self._registry.end(session, "replay_failed")

@@ -7,6 +7,7 @@ monotonic clock.
 """
 
 import asyncio
+import hashlib
 import logging
 import math
 import secrets
@@ -56,6 +57,9 @@ class Session:
     token_id: str | None = None
     """The id of the session cookie that authenticated the handshake (None: Basic): a
     revocation of that token ends the session."""
+    cookie_expires: float | None = None
+    """When that cookie expires (epoch s): the session ends then, since after it the cookie
+    could no longer be signed out."""
     subscriptions: set[str] = field(default_factory=set)
     queue: list[Message] = field(default_factory=list)
     """A list, not a deque: it is only appended to and emptied whole, and an empty deque
@@ -71,6 +75,11 @@ class Session:
     replay_requested: str | None = None
     replaying: Replaying | None = None
 
+    @property
+    def log_name(self) -> str:
+        """How logs name the session: the clientId is its credential, so never that."""
+        return hashlib.sha256(self.client_id.encode()).hexdigest()[:12]
+
 
 class SessionRegistry:
     def __init__(
@@ -82,6 +91,7 @@ class SessionRegistry:
         max_subscriptions_per_session: int,
         metrics: NotifierMetrics,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._queue_limit = queue_limit
         self._max_sessions_per_user = max_sessions_per_user
@@ -89,6 +99,7 @@ class SessionRegistry:
         self._max_interval_s = max_interval_s
         self._metrics = metrics
         self._clock = clock
+        self._wall_clock = wall_clock
         self._by_id: dict[str, Session] = {}
         self._by_user: dict[str, dict[str, Session]] = {}
         self._polling_browsers: dict[str, dict[str, HeldConnect]] = {}
@@ -101,8 +112,11 @@ class SessionRegistry:
             held=lambda: self._held_count,
         )
 
-    def create(self, user_name: str, token_id: str | None = None) -> Session:
-        """A new session of the user; `LimitReached` when the user has the most open."""
+    def create(
+        self, user_name: str, token_id: str | None = None, cookie_expires: float | None = None
+    ) -> Session:
+        """A new session of the user (opened by the cookie `token_id`, which expires at
+        `cookie_expires`); `LimitReached` when the user has the most open."""
         if len(self._by_user.get(user_name, {})) >= self._max_sessions_per_user:
             raise LimitReached(
                 f"403::Handshake denied: {self._max_sessions_per_user} sessions of this user "
@@ -113,6 +127,7 @@ class SessionRegistry:
             user_name=user_name,
             expires_at=self._clock() + self._max_interval_s,
             token_id=token_id,
+            cookie_expires=cookie_expires,
         )
         self._by_id[session.client_id] = session
         self._by_user.setdefault(user_name, {})[session.client_id] = session
@@ -162,7 +177,7 @@ class SessionRegistry:
         self._wake(session)
         log.info(
             "session ended",
-            extra={"client_id": session.client_id, "user": session.user_name, "reason": reason},
+            extra={"session": session.log_name, "user": session.user_name, "reason": reason},
         )
 
     def deliver(self, user_name: str, messages: list[Message], offset: int | None = None) -> int:
@@ -301,12 +316,20 @@ class SessionRegistry:
         return any(client_id != session.client_id for client_id in holders)
 
     def expire(self) -> int:
-        """End sessions that have not connected for `max_interval`; returns how many."""
-        now = self._clock()
+        """End sessions that have not connected for `max_interval` and those whose cookie
+        has expired; returns how many."""
+        now, wall_now = self._clock(), self._wall_clock()
         stale = [s for s in self._by_id.values() if s.expires_at <= now]
         for session in stale:
             self.end(session, "expired")
-        return len(stale)
+        cookie_expired = [
+            s
+            for s in self._by_id.values()
+            if s.cookie_expires is not None and s.cookie_expires <= wall_now
+        ]
+        for session in cookie_expired:
+            self.end(session, "cookie_expired")
+        return len(stale) + len(cookie_expired)
 
     def _wake(self, session: Session) -> None:
         held = session.held
