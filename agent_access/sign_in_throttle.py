@@ -145,16 +145,18 @@ class SignInThrottleSettings(BaseModel):
     sign_in_lockout_seconds: float = Field(
         default=30, gt=0, description="First lock-out; each further one doubles it, up to 32x"
     )
-    password_hash_workers: int = Field(
-        default_factory=lambda: os.cpu_count() or 1,
-        gt=0,
-        description="Password hashes computed at once (default: one a core)",
+    password_hash_workers: int | None = Field(
+        default=None, gt=0, description="Password hashes computed at once (none: one a core)"
     )
     password_hash_queue: int = Field(
         default=8,
         ge=0,
         description="Sign-ins waiting for a hash slot; beyond them, 503 with Retry-After",
     )
+
+    @property
+    def hash_workers(self) -> int:
+        return self.password_hash_workers or os.cpu_count() or 1
 
     @property
     def throttle_policy(self) -> ThrottlePolicy:

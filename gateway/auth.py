@@ -45,7 +45,7 @@ class Gatekeeper:
             cache_size=_AUTH_CACHE_SIZE,
             throttle=SignInThrottle(settings.throttle_policy),
             slots=PasswordCheckSlots(
-                workers=settings.password_hash_workers, queue=settings.password_hash_queue
+                workers=settings.hash_workers, queue=settings.password_hash_queue
             ),
             on_refusal=lambda reason: metrics.sign_ins_refused.labels(reason).inc(),
         )

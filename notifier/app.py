@@ -64,7 +64,7 @@ class Notifier:
             cache_size=settings.basic_auth_cache_size,
             throttle=SignInThrottle(settings.throttle_policy),
             slots=PasswordCheckSlots(
-                workers=settings.password_hash_workers, queue=settings.password_hash_queue
+                workers=settings.hash_workers, queue=settings.password_hash_queue
             ),
             on_refusal=lambda reason: self.metrics.sign_ins_refused.labels(reason).inc(),
         )
