@@ -102,7 +102,8 @@ test-containers: $(INSTALLED) tests/js/node_modules/.installed
 compose-up: $(INSTALLED)
 	PY=$(PY) deploy/engine.sh up
 	@test -s $(COMPOSE_SECRET) || $(PY) -c 'import secrets; print(secrets.token_urlsafe(32))' > $(COMPOSE_SECRET)
-	GWS_SESSION_SECRET=$$(cat $(COMPOSE_SECRET)) deploy/engine.sh compose $(COMPOSE_FILES) --profile demo up -d --wait
+	GWS_SESSION_SECRET=$$(cat $(COMPOSE_SECRET)) GWS_USERS_FILE=$${GWS_USERS_FILE:-/app/demo/users.json} \
+		deploy/engine.sh compose $(COMPOSE_FILES) --profile demo up -d --wait
 
 compose-down:
 	-GWS_SESSION_SECRET=unused deploy/engine.sh compose -f docker-compose.yml -f docker-compose.scaled.yml --profile demo down

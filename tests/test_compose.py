@@ -79,7 +79,13 @@ def test_the_services_share_the_session_secret_and_users_file() -> None:
     for name in ("gateway", "notifier"):
         environment = services[name]["environment"]
         assert environment["GWS_SESSION_SECRET"].startswith("${GWS_SESSION_SECRET:?")
-        assert environment["GWS_USERS_FILE"] == "${GWS_USERS_FILE:-/app/demo/users.json}"
+        assert environment["GWS_USERS_FILE"] == "${GWS_USERS_FILE:-}"  # no demo users unasked
+
+
+def test_only_make_compose_up_the_demo_profile_asks_for_the_demo_users() -> None:
+    recipe = (REPO / "Makefile").read_text().split("compose-up:", 1)[1].split("\n\n", 1)[0]
+    assert "GWS_USERS_FILE=$${GWS_USERS_FILE:-/app/demo/users.json}" in recipe
+    assert "--profile demo" in recipe
 
 
 def test_the_dockerfile_copies_every_package_the_distribution_installs() -> None:

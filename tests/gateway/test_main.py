@@ -53,12 +53,12 @@ def test_add_user_writes_a_hashed_password_that_authenticates(tmp_path: Path) ->
         "--feature",
         "api-voice-outbound",
         "--password-stdin",
-        password="s3cret word",
+        password="s3cret word, longer",
     )
     assert done.returncode == 0, done.stderr
     assert "s3cret" not in users_file.read_text()
     directory = UserDirectory.load(users_file)
-    account = directory.authenticate("agent4", "s3cret word")
+    account = directory.authenticate("agent4", "s3cret word, longer")
     assert account is not None
     assert [(d.id, d.phone_number) for d in account.devices] == [("dev-4", "7004"), ("dev-5", "")]
     assert account.has_feature("api-voice-outbound")
@@ -71,11 +71,11 @@ def test_add_user_updates_an_existing_user_keeping_what_is_not_given(
 ) -> None:
     users_file = tmp_path / "users.json"
     users_file.write_bytes(USERS_FILE.read_bytes())
-    monkeypatch.setattr("sys.stdin", io.StringIO("new-password\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-new-password\n"))
     arguments = ["add-user", "--users-file", str(users_file), "agent3", "--password-stdin"]
     assert main([*arguments, "--feature", "api-voice-outbound"]) == 0
     directory = UserDirectory.load(users_file)
-    account = directory.authenticate("agent3", "new-password")
+    account = directory.authenticate("agent3", "a-new-password")
     assert account is not None
     assert account.has_feature("api-voice-outbound")
     before = UserDirectory.load(USERS_FILE).get("agent3")
@@ -181,7 +181,7 @@ async def test_a_password_changed_with_add_user_ends_the_users_sessions(tmp_path
         assert (await desktop.get("/api/v2/me", headers=basic("agent1"))).status_code == 200
         cookie = desktop.cookies[SESSION_COOKIE]
         assert (await desktop.get("/api/v2/me")).status_code == 200
-    done = add_user(users_file, "agent1", "--password-stdin", password="a new one")
+    done = add_user(users_file, "agent1", "--password-stdin", password="a new one, long")
     assert done.returncode == 0, done.stderr
     # The gateways read the users file at start: restarted, they refuse the old cookie.
     async with (
@@ -191,6 +191,6 @@ async def test_a_password_changed_with_add_user_ends_the_users_sessions(tmp_path
         desktop.cookies.set(SESSION_COOKIE, cookie)
         refused = await desktop.get("/api/v2/me")
         desktop.cookies.clear()
-        signed_in = await desktop.get("/api/v2/me", headers=basic("agent1", "a new one"))
+        signed_in = await desktop.get("/api/v2/me", headers=basic("agent1", "a new one, long"))
     assert (refused.status_code, refused.json()["statusCode"]) == (401, 20)
     assert signed_in.status_code == 200

@@ -224,7 +224,7 @@ async def test_a_password_changed_with_add_user_ends_the_users_sessions_without_
             basic_session = await held_long_poll(notifier, by_basic, basic("agent1"))
             agent2_session = await held_long_poll(notifier, agent2_polling)
 
-            await change_password(users_file, "agent1", "a-new-password")
+            await change_password(users_file, "agent1", "a-new-password-2")
 
             for held in (cookie_session, basic_session):
                 assert_told_to_handshake(await asyncio.wait_for(held.reply, WITHIN_S))
@@ -234,7 +234,7 @@ async def test_a_password_changed_with_add_user_ends_the_users_sessions_without_
                 HANDSHAKE, authorization=basic("agent1")
             )
             assert_handshake_denied(with_old_password)
-            new = authorization("agent1", "a-new-password")
+            new = authorization("agent1", "a-new-password-2")
             [with_new_password] = await basic_session.raw.send(HANDSHAKE, authorization=new)
             assert with_new_password["successful"] is True
             assert not agent2_session.reply.done()
