@@ -90,7 +90,7 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     declare_security_schemes(app)
-    serve_browsers(app, settings.allowed_origins)
+    serve_browsers(app, settings.allowed_origins, settings.host_allow_list)
     if tracing.provider is not None:
         instrument_requests(app, tracing.provider)
     # Added last, so it is outermost: every reply carries the headers, refusals included.

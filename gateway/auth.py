@@ -19,6 +19,7 @@ from agent_access.session import (
     issue_session_token,
 )
 from agent_access.sign_in_throttle import SignInThrottle
+from gateway.browsers import check_cookie_request
 from gateway.errors import GwsError, access_denied, sign_in_busy, sign_in_throttled
 from gateway.metrics import GatewayMetrics
 from gateway.settings import GatewaySettings
@@ -58,7 +59,8 @@ class Gatekeeper:
     async def caller(self, request: Request) -> UserAccount:
         """The authenticated user, else 401/20 (unknown user and wrong password alike; with
         `Retry-After` while the sign-in throttle holds the user name or address back); 503/4
-        with `Retry-After` when every password-hashing slot is taken."""
+        with `Retry-After` when every password-hashing slot is taken; 403/3 for a cookie's
+        state-changing request without `Origin` or `X-Requested-With`."""
         address = request.client.host if request.client else None
         try:
             user_name = await self._authenticator.user_for(
@@ -73,6 +75,7 @@ class Gatekeeper:
         account = self._directory.get(user_name) if user_name is not None else None
         if account is None or not account.enabled:
             raise access_denied()
+        check_cookie_request(request)
         return account
 
     def session_of(self, request: Request, caller: UserAccount) -> SessionClaims | None:

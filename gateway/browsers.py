@@ -5,9 +5,18 @@ A 401 with `WWW-Authenticate: Basic` makes a browser open its own login dialog, 
 request made by a script. A desktop marks its requests with `X-Requested-With` (as GWS-era
 desktops did, and jQuery does), and gets the same 401/20 without the challenge: the page
 learns that its session is over from the status and shows its own sign-in.
+
+Two more checks guard a gateway a browser can reach. A state-changing request signed in by
+the session cookie alone must carry `Origin` (an allowed one: the check above) or
+`X-Requested-With`, which no page of another site can add without a CORS preflight we
+refuse: a cross-site form post that a browser sends without `Origin` is refused (CSRF).
+And the `Host` must be one of the allowed host names (by default the address the gateway is
+bound to, and `localhost` with a loopback one): a name of the attacker's that a DNS
+rebinding points at 127.0.0.1 is refused, so a page of that name cannot call a gateway on
+the agent's own machine.
 """
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -16,9 +25,13 @@ from agent_access.origins import OriginPolicy
 from gateway.errors import GwsError
 
 SCRIPT_MARKER = "x-requested-with"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def serve_browsers(app: FastAPI, allowed_origins: list[str]) -> None:
+def serve_browsers(
+    app: FastAPI, allowed_origins: list[str], allowed_hosts: frozenset[str] | None
+) -> None:
+    """`allowed_hosts`: host names (no port) a request's `Host` may name; None: any."""
     if allowed_origins:  # none: same-origin only, and no CORS work per request
         app.add_middleware(
             CORSMiddleware,
@@ -29,23 +42,29 @@ def serve_browsers(app: FastAPI, allowed_origins: list[str]) -> None:
             expose_headers=["X-CSRF-HEADER", "X-CSRF-TOKEN"],
         )
     # Added last, so it runs first: a refused page gets no CORS headers either.
-    app.add_middleware(BrowserPolicy, policy=OriginPolicy(allowed_origins))
+    app.add_middleware(
+        BrowserPolicy, policy=OriginPolicy(allowed_origins), allowed_hosts=allowed_hosts
+    )
 
 
 class BrowserPolicy:
-    """Refuses a foreign `Origin` with 403/3; drops the Basic challenge for scripts."""
+    """Refuses a `Host` not allowed with 400/2, a foreign `Origin` with 403/3; drops the
+    Basic challenge for scripts."""
 
-    def __init__(self, app: ASGIApp, policy: OriginPolicy) -> None:
+    def __init__(
+        self, app: ASGIApp, policy: OriginPolicy, allowed_hosts: frozenset[str] | None
+    ) -> None:
         self._app = app
         self._policy = policy
+        self._allowed_hosts = allowed_hosts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        if not self._policy.allows(headers.get("origin"), headers.get("host")):
-            await GwsError(403, 3, "Origin not allowed").reply()(scope, receive, send)
+        if (refusal := self._refusal(headers)) is not None:
+            await refusal.reply()(scope, receive, send)
             return
         if SCRIPT_MARKER not in headers:
             await self._app(scope, receive, send)
@@ -57,3 +76,32 @@ class BrowserPolicy:
             await send(message)
 
         await self._app(scope, receive, send_unchallenged)
+
+    def _refusal(self, headers: Headers) -> GwsError | None:
+        host = headers.get("host", "")
+        if self._allowed_hosts is not None and _host_name(host) not in self._allowed_hosts:
+            return GwsError(400, 2, f"Host {host[:100]!r} not allowed")
+        if not self._policy.allows(headers.get("origin"), headers.get("host")):
+            return GwsError(403, 3, "Origin not allowed")
+        return None
+
+
+def check_cookie_request(request: Request) -> None:
+    """403/3 for a state-changing request signed in by the session cookie alone that carries
+    neither `Origin` (checked above) nor `X-Requested-With` (the caller authenticated it)."""
+    headers = request.headers
+    if (
+        request.method not in _SAFE_METHODS
+        and "authorization" not in headers
+        and "origin" not in headers
+        and SCRIPT_MARKER not in headers
+    ):
+        raise GwsError(403, 3, "A request signed in by cookie needs Origin or X-Requested-With")
+
+
+def _host_name(host: str) -> str:
+    """The name of a `Host` header, lower case, without its port (`[::1]:8080` -> `::1`)."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    return host.rpartition(":")[0] if host.count(":") == 1 else host

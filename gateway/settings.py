@@ -1,5 +1,7 @@
 """Gateway settings (env prefix `GATEWAY_`), read once in `main()` and passed down."""
 
+from ipaddress import ip_address
+
 from pydantic import Field
 
 from agent_access.origins import AllowedOrigins
@@ -31,9 +33,27 @@ class GatewaySettings(ServiceSettings, AgentAccessSettings):
         description="Browser origins besides the gateway's own allowed to call the API "
         "(CORS with credentials, and the Origin check that refuses other pages)",
     )
+    allowed_hosts: list[str] | None = Field(
+        default=None,
+        description="Host names (no port) a request's Host may name (DNS rebinding); none: "
+        "the bound address, and localhost with a loopback one; any when bound to all",
+    )
     desktop_cometd_url: str = Field(
         default="/api/v2/notifications",
         min_length=1,
         description="Where the demo desktop at /desktop/ finds the notifier: relative to the "
         "page, or absolute; `{host}` stands for the page's own host name",
     )
+
+    @property
+    def host_allow_list(self) -> frozenset[str] | None:
+        """The host names a request's `Host` may name; None: any (bound to every address)."""
+        if self.allowed_hosts is not None:
+            return frozenset(host.lower() for host in self.allowed_hosts)
+        try:
+            bound = ip_address(self.host)
+        except ValueError:
+            return frozenset({self.host.lower()})  # bound by name
+        if bound.is_unspecified:
+            return None
+        return frozenset({self.host.lower(), *(["localhost"] if bound.is_loopback else [])})

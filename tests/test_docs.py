@@ -143,7 +143,7 @@ def test_every_shared_setting_is_one_row_under_every_service_s_variables() -> No
 async def exposed_metric_names(app: FastAPI | Starlette) -> set[str]:
     """The metric families of the app's /metrics, without the client's `_created` series."""
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://docs") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
         response = await client.get("/metrics")
     assert response.status_code == 200
     families = dict(

@@ -102,6 +102,7 @@ async def client(published: InMemoryPublisher) -> AsyncIterator[httpx.AsyncClien
     """An HTTP client of a gateway (default settings) whose commands go to `published`."""
     async with (
         running_gateway(settings(), publisher=published) as base_url,
-        httpx.AsyncClient(base_url=base_url) as http,
+        # As a page of the gateway's own origin: a browser sends Origin with every POST.
+        httpx.AsyncClient(base_url=base_url, headers={"Origin": base_url}) as http,
     ):
         yield http

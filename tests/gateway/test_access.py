@@ -113,7 +113,7 @@ async def test_a_session_lasts_its_ttl_from_the_basic_login_and_no_longer() -> N
     published = InMemoryPublisher()
     async with (
         running_gateway(settings(session_ttl_seconds=1), publisher=published) as base_url,
-        httpx.AsyncClient(base_url=base_url) as http,
+        httpx.AsyncClient(base_url=base_url, headers={"Origin": base_url}) as http,
     ):
         login = await http.get("/api/v2/me", headers=basic("agent1"))
         assert SESSION_COOKIE in login.cookies

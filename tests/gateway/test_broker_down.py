@@ -92,7 +92,7 @@ async def test_a_broker_that_comes_up_after_the_gateway_is_connected_to_in_the_b
     )
     async with (
         running_gateway(gateway) as base_url,
-        httpx.AsyncClient(base_url=base_url, timeout=30) as http,
+        httpx.AsyncClient(base_url=base_url, timeout=30, headers={"Origin": base_url}) as http,
     ):
         assert (await http.get("/api/v2/me", headers=basic("agent1"))).status_code == 200
         command = partial(http.post, request["path"], json=request["body"], headers=basic("agent1"))

@@ -73,7 +73,7 @@ async def test_sign_out_refusals_come_in_the_spec_order(client: httpx.AsyncClien
 async def test_with_csrf_protection_sign_out_needs_the_token() -> None:
     async with (
         running_gateway(settings(csrf_enabled=True), InMemoryPublisher()) as base_url,
-        httpx.AsyncClient(base_url=base_url) as http,
+        httpx.AsyncClient(base_url=base_url, headers={"Origin": base_url}) as http,
     ):
         me = await http.get("/api/v2/me", headers=basic("agent1"))
         no_token = await http.post("/api/v2/me", json=SIGN_OUT)

@@ -111,7 +111,7 @@ async def test_a_sign_out_is_refused_everywhere_and_ends_that_tokens_cometd_sess
     async with (
         running_gateway(gateway) as first_url,
         running_gateway(gateway) as second_url,
-        httpx.AsyncClient(base_url=first_url, timeout=30) as first,
+        httpx.AsyncClient(base_url=first_url, timeout=30, headers={"Origin": first_url}) as first,
         httpx.AsyncClient(base_url=second_url, timeout=30) as second,
     ):
         token = await sign_in(first, basic("agent1"))
