@@ -42,7 +42,7 @@ SERVICES = {"gateway": gateway, "notifier": notifier, "ocs_worker": worker}
 
 async def exposition(app: FastAPI | Starlette) -> str:
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://metrics") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
         response = await client.get("/metrics")
     assert response.status_code == 200
     return response.text

@@ -62,11 +62,18 @@ async def assert_a_client_still_hears_its_outcome(
     await assert_client_hears_an_outcome(notifier.url, events, transport)
 
 
+# Each example hand-shakes a session of agent1's of its own: past the default cap of sessions
+# per user (tested in test_notifier_user_limits.py) before the first ones expire.
+MANY_SESSIONS = {"max_sessions_per_user": 100_000}
+
+
 @pytest.fixture
 async def long_polling_notifier(
     start_notifier: StartNotifier, events: EventWriter
 ) -> AsyncIterator[RunningNotifier]:
-    notifier = await start_notifier(connect_timeout_ms=HELD_CONNECT_MS, log_level="warning")
+    notifier = await start_notifier(
+        connect_timeout_ms=HELD_CONNECT_MS, log_level="warning", **MANY_SESSIONS
+    )
     yield notifier
     await assert_a_client_still_hears_its_outcome(notifier, events, ConnectionType.LONG_POLLING)
 
@@ -75,7 +82,7 @@ async def long_polling_notifier(
 async def websocket_notifier(
     start_notifier: StartNotifier, events: EventWriter
 ) -> AsyncIterator[RunningNotifier]:
-    notifier = await start_notifier(log_level="warning")
+    notifier = await start_notifier(log_level="warning", **MANY_SESSIONS)
     yield notifier
     await assert_a_client_still_hears_its_outcome(notifier, events, ConnectionType.WEBSOCKET)
 
@@ -144,5 +151,10 @@ async def test_fuzzed_websocket_frames_get_bayeux_replies_and_the_socket_stays(
             await socket.send(frame.decode())  # text, as CometD clients send
         except UnicodeDecodeError:
             await socket.send(frame)
+        if len(frame) > websocket_notifier.settings.max_request_bytes:
+            async with asyncio.timeout(10):  # past the frame limit the server closes, 1009
+                await socket.wait_closed()
+            assert socket.close_code == 1009
+            return
         sentinel = await roundtrip(socket, {"channel": "/meta/unsubscribe", "clientId": "none"})
         assert sentinel["error"] == "402::Unknown client"

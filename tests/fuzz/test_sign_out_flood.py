@@ -28,7 +28,8 @@ async def signed_in(http: httpx.AsyncClient, base_url: str) -> str:
 
 
 def cookie(token: str) -> dict[str, str]:
-    return {"Cookie": f"{SESSION_COOKIE}={token}"}
+    """The cookie, sent as the desktop's script sends it (a cookie post needs the marker)."""
+    return {"Cookie": f"{SESSION_COOKIE}={token}", "X-Requested-With": "XMLHttpRequest"}
 
 
 async def sign_out(http: httpx.AsyncClient, base_url: str, token: str) -> httpx.Response:
