@@ -75,7 +75,7 @@ def test_the_channels_carry_the_topics_keys_and_configuration() -> None:
 async def test_the_gateway_serves_the_document() -> None:
     app = create_app(settings(), InMemoryPublisher())
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
         served = await client.get("/asyncapi.json")
     assert served.status_code == 200
     assert served.json() == json.loads(DOCUMENT.read_text())
