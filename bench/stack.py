@@ -123,6 +123,9 @@ class BenchCluster:
                 "GATEWAY_LOG_LEVEL": "WARNING",
                 "NOTIFIER_LOG_LEVEL": "warning",
                 "WORKER_LOG_LEVEL": "warning",
+                # The benches hold thousands of sessions of one agent (a fan-out, the soak):
+                # past the notifier's cap of sessions per user, which guards production.
+                "NOTIFIER_MAX_SESSIONS_PER_USER": "1000000",
                 **env,
             },
             log_file=self.logs / f"{label}.log",
