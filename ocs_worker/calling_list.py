@@ -1,8 +1,9 @@
 """Reading a calling list in the Genesys column layout from CSV, refusing bad rows by line.
 
 Columns (Genesys calling-list fields): `record_id` (the record handle), `chain_id`, `chain_n`,
-`contact_info` (the phone), `contact_info_type` (Genesys code 0-11 or the GWS name),
-`tz_name`, `daily_from`, `daily_till` (seconds since midnight) are required. Optional:
+`contact_info` (the phone), `contact_info_type` (Genesys code 0-11 or the GWS name), `tz_name`
+(an IANA zone or a Genesys short name), `daily_from`, `daily_till` (seconds since midnight)
+are required. Optional:
 `calling_list`, `record_type`, `record_status`, `call_result` (OCS code), `attempt`,
 `agent_id`, `dial_sched_time` (Unix seconds). Any other column is a custom field.
 """
@@ -15,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from outbound_contracts.records import CallingListRecord
+from outbound_contracts.time_zones import known_time_zone
 from outbound_contracts.vocabulary import PhoneType
 
 REQUIRED = (
@@ -97,6 +99,7 @@ def _record(values: dict[str | Any, str | Any], default_list: str) -> CallingLis
         if code >= len(_PHONE_TYPES):
             raise ValueError(f"contact_info_type {code} is not a Genesys contact type (0-11)")
         fields["phone_type"] = _PHONE_TYPES[code]
+    known_time_zone(fields["time_zone"])
     return CallingListRecord.model_validate({**fields, "custom_fields": custom})
 
 

@@ -7,9 +7,7 @@ so replaying the same commands always gives the same outcomes and the same final
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ocs_worker.outcomes import (
     OcsError,
@@ -48,6 +46,7 @@ from outbound_contracts.commands import (
 )
 from outbound_contracts.events import ImportRejection, RecordsImported
 from outbound_contracts.records import CallingListRecord
+from outbound_contracts.time_zones import is_time_zone, time_zone
 from outbound_contracts.vocabulary import (
     CallbackType,
     CallResult,
@@ -138,6 +137,8 @@ def _import_refusal(
         return f"calling list {record.calling_list!r} is not in the campaign"
     if record.record_handle in campaign.records or record.record_handle in seen:
         return f"record handle {record.record_handle} already exists"
+    if not is_time_zone(record.time_zone):
+        return f"unknown time zone {record.time_zone!r}"
     return None
 
 
@@ -496,17 +497,9 @@ def _now(command: AgentCommand) -> int:
     return command.received_at_ns // 1_000_000_000
 
 
-@lru_cache(maxsize=256)
-def _zone(name: str) -> ZoneInfo | None:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
 def _tz_offset(name: str, now: int) -> int:
-    """GSW_TZ_OFFSET in seconds; 0 for a name that is not an IANA zone."""
-    zone = _zone(name)
+    """GSW_TZ_OFFSET in seconds; 0 for a name that is not a zone (only an old record's)."""
+    zone = time_zone(name)
     offset = datetime.fromtimestamp(now, UTC).astimezone(zone).utcoffset() if zone else None
     return int(offset.total_seconds()) if offset is not None else 0
 

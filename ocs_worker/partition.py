@@ -22,6 +22,7 @@ from outbound_contracts.codec import ContractViolation, decode_command, encode
 from outbound_contracts.commands import AddRecord, AgentCommand, Command, UpdateRecord
 from outbound_contracts.deadline import appended_too_late
 from outbound_contracts.events import AgentOutcome, RecordsImported
+from outbound_contracts.time_zones import is_time_zone
 from outbound_contracts.topics import TopicNames, campaign_key, user_key
 from outbound_contracts.tracing import Tracing
 
@@ -150,17 +151,21 @@ class OwnedPartition:
 
 
 def _check_storable(command: Command) -> None:
-    """A calling-list record holds no empty phone or time zone. The gateway refuses empty text,
-    but the commands' schema allows it (a tighter bound would break its released version), so
-    a command from another producer that would store one is refused as invalid here: the engine
-    would write a changelog entry that no restore could read."""
-    if isinstance(command, UpdateRecord | AddRecord) and "" in (
-        command.phone_number,
-        command.time_zone,
-    ):
+    """A calling-list record holds no empty phone and no unknown time zone. The gateway refuses
+    both, but the commands' schema allows them (a tighter bound would break its released
+    version), so a command from another producer that would store one is refused as invalid
+    here: an empty value makes a changelog entry no restore could read, an unknown zone a
+    record whose calling window nobody knows."""
+    if not isinstance(command, UpdateRecord | AddRecord):
+        return
+    if command.phone_number == "" or command.time_zone == "":
         raise ContractViolation(
             f"invalid command: {command.type} with an empty phone_number or time_zone, "
             "which a calling-list record cannot hold"
+        )
+    if command.time_zone is not None and not is_time_zone(command.time_zone):
+        raise ContractViolation(
+            f"invalid command: {command.type} with the unknown time zone {command.time_zone!r}"
         )
 
 

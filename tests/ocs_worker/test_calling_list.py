@@ -54,6 +54,7 @@ def test_every_bad_row_is_named_by_its_line_and_nothing_is_returned() -> None:
         "3,1,0,,1,UTC,0,100\n"
         "4,1,0,5550101,1,UTC,0,90000\n"
         "5,1,0,5550101,1,UTC,0,100,extra\n"
+        "6,1,0,5550101,1,Mars/Olympus,0,100\n"
     )
     with pytest.raises(CallingListError) as refused:
         read(text)
@@ -63,6 +64,8 @@ def test_every_bad_row_is_named_by_its_line_and_nothing_is_returned() -> None:
         "line 5: contact_info is empty",
         "line 6: daily_till: Input should be less than or equal to 86399",
         "line 7: more values than columns",
+        "line 8: unknown time zone 'Mars/Olympus': an IANA zone name (America/New_York) "
+        "or a Genesys short name (ECT, PST)",
     ]
 
 
