@@ -16,6 +16,7 @@ from ocs_worker.importer import import_rows
 from ocs_worker.service import OcsWorker
 from ocs_worker.settings import WorkerSettings
 from outbound_contracts import logs
+from outbound_contracts.calling_lists import CallingListRules
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,6 +47,16 @@ async def _serve(settings: WorkerSettings) -> None:
 
 def _import(settings: WorkerSettings, arguments: argparse.Namespace) -> int:
     path: Path = arguments.file
+    given = {
+        name: value
+        for name in ("time_from", "time_until")
+        if (value := getattr(arguments, name)) is not None
+    }
+    try:
+        rules = CallingListRules(**given) if given else None
+    except ValidationError as error:
+        print(f"bad calling-list rules: {error}", file=sys.stderr)
+        return 2
     try:
         with path.open(newline="", encoding="utf-8") as lines:
             rows = read_calling_list(lines, arguments.calling_list)
@@ -61,7 +72,12 @@ def _import(settings: WorkerSettings, arguments: argparse.Namespace) -> int:
         try:
             report = asyncio.run(
                 import_rows(
-                    settings, arguments.application_id, arguments.campaign, rows, bar.update
+                    settings,
+                    arguments.application_id,
+                    arguments.campaign,
+                    rows,
+                    bar.update,
+                    rules=rules,
                 )
             )
         except TimeoutError:
@@ -86,6 +102,17 @@ def _parser() -> argparse.ArgumentParser:
         "--calling-list",
         default="CallingList1",
         help="for rows without a calling_list column value (default: CallingList1)",
+    )
+    load.add_argument(
+        "--time-from",
+        type=int,
+        help="the calling lists' daily window opens, s after the contact's midnight (default 0)",
+    )
+    load.add_argument(
+        "--time-until",
+        type=int,
+        help="the window closes (excluded), s after the contact's midnight (default 86400); "
+        "without either option a list keeps the rules it has",
     )
     load.add_argument("file", type=Path)
     return parser

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ocs_worker.calling_window import in_window
 from ocs_worker.outcomes import (
     OcsError,
     Outcome,
@@ -93,15 +94,19 @@ def _define_campaign(state: PartitionState, command: DefineCampaign) -> Transiti
     """Adds calling lists and never removes one, so re-running an import is harmless."""
     known = state.campaigns.get((command.application_id, command.campaign_name))
     lists = known.calling_lists if known is not None else ()
+    rules = dict(known.rules) if known is not None else {}
     merged = lists + tuple(
         name for name in dict.fromkeys(command.calling_lists) if name not in lists
     )
-    if merged == lists:
+    named = command.calling_list_rules.items()
+    merged_rules = rules | {name: r for name, r in named if name in command.calling_lists}
+    if merged == lists and merged_rules == rules:
         return Transition([], [])
     change = CampaignDefined(
         application_id=command.application_id,
         campaign_name=command.campaign_name,
         calling_lists=merged,
+        calling_list_rules=merged_rules,
     )
     return Transition([], [change])
 
@@ -238,9 +243,12 @@ def _chained_records(state: PartitionState, command: GetChainedRecord) -> Transi
     campaign, record = _held_record(state, command, None)
     outcomes: list[Outcome | RecordsImported] = []
     changes: list[Change] = []
-    for sequence, listed in enumerate(campaign.chain_records(record.chain_id)):
+    now = _now(command)
+    for listed in campaign.chain_records(record.chain_id):
         member = listed
         if is_dialable(listed):
+            if not _may_dial(campaign, listed, now):
+                continue
             member = listed.model_copy(
                 update={"record_status": RecordStatus.RETRIEVED, "agent_id": command.user_name}
             )
@@ -250,12 +258,13 @@ def _chained_records(state: PartitionState, command: GetChainedRecord) -> Transi
             user_event="ChainedRecord",
             agent=command.user_name,
             command_id=command.command_id,
-            tz_offset=_tz_offset(member.time_zone, _now(command)),
+            tz_offset=_tz_offset(member.time_zone, now),
         )
         block = record_block(
             command, calling_list=member.calling_list, record_handle=member.record_handle
         )
         block["userData"] = dict(user_data)
+        sequence = len(outcomes)
         outcomes.append(acknowledged(command, "ChainedRecord", block, user_data, sequence=sequence))
     end_data = {**request_user_data(command), "GSW_USER_EVENT": "ChainedRecordsDataEnd"}
     outcomes.append(
@@ -358,16 +367,23 @@ def _preview_record(state: PartitionState, command: GetPreviewRecord) -> Transit
 
 
 def _next_for(campaign: CampaignState, agent: str, now: int) -> CallingListRecord | None:
-    """The agent's due personal callbacks first, then the lowest Ready chain it may have."""
+    """The agent's due personal callbacks first, then the lowest Ready chain it may have; a
+    chain whose next record is outside its calling window waits, unchanged."""
     for queue in (campaign.personal_chains.get(agent, []), campaign.ready_chains):
         for chain_id in queue:
             first = campaign.next_in_chain(chain_id)
             if first is None or campaign.rejected_by.get(first.record_handle) == agent:
                 continue
-            if first.dial_sched_time is not None and first.dial_sched_time > now:
-                continue
-            return first
+            if _may_dial(campaign, first, now):
+                return first
     return None
+
+
+def _may_dial(campaign: CampaignState, record: CallingListRecord, now: int) -> bool:
+    """A Ready record is handed out once its scheduled time has come, inside its window."""
+    if record.dial_sched_time is not None and record.dial_sched_time > now:
+        return False
+    return in_window(record, campaign.rules_of(record.calling_list), now)
 
 
 # --- shared checks and builders -----------------------------------------------------------

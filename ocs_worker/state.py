@@ -7,6 +7,7 @@ indexes (chains, the Ready queue, phones) are derived from the records and are n
 from bisect import bisect_left, insort
 from dataclasses import dataclass, field
 
+from outbound_contracts.calling_lists import CallingListRules
 from outbound_contracts.changelog import (
     CampaignDefined,
     Change,
@@ -19,6 +20,7 @@ from outbound_contracts.vocabulary import RecordStatus, RecordType
 
 CampaignKey = tuple[int, str]
 
+_DEFAULT_RULES = CallingListRules()
 FINAL_STATUSES = frozenset({RecordStatus.UPDATED, RecordStatus.CANCELLED})
 
 
@@ -37,6 +39,8 @@ class CampaignState:
     application_id: int
     name: str
     calling_lists: tuple[str, ...] = ()
+    rules: dict[str, CallingListRules] = field(default_factory=dict)
+    """Per calling list, as defined; a list not in it has the defaults."""
     records: dict[int, CallingListRecord] = field(default_factory=dict)
     rejected_by: dict[int, str] = field(default_factory=dict)
     sessions: dict[str, str] = field(default_factory=dict)
@@ -54,6 +58,9 @@ class CampaignState:
     @property
     def defined(self) -> bool:
         return bool(self.calling_lists)
+
+    def rules_of(self, calling_list: str) -> CallingListRules:
+        return self.rules.get(calling_list, _DEFAULT_RULES)
 
     def chain_records(self, chain_id: int) -> list[CallingListRecord]:
         """The chain in processing order (chain number)."""
@@ -124,6 +131,7 @@ class PartitionState:
         match change:
             case CampaignDefined():
                 campaign.calling_lists = change.calling_lists
+                campaign.rules = dict(change.calling_list_rules)
             case RecordStored():
                 campaign.store(change.record, change.rejected_by)
             case PreviewSessionChanged(device_id=None):

@@ -62,7 +62,7 @@ def test_every_bad_row_is_named_by_its_line_and_nothing_is_returned() -> None:
         "line 3: record_id: Input should be a valid integer, unable to parse string as an integer",
         "line 4: contact_info_type 12 is not a Genesys contact type (0-11)",
         "line 5: contact_info is empty",
-        "line 6: daily_till: Input should be less than or equal to 86399",
+        "line 6: daily_till: Input should be less than or equal to 86400",
         "line 7: more values than columns",
         "line 8: unknown time zone 'Mars/Olympus': an IANA zone name (America/New_York) "
         "or a Genesys short name (ECT, PST)",
