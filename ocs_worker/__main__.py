@@ -49,7 +49,7 @@ def _import(settings: WorkerSettings, arguments: argparse.Namespace) -> int:
     path: Path = arguments.file
     given = {
         name: value
-        for name in ("time_from", "time_until")
+        for name in ("time_from", "time_until", "max_attempts")
         if (value := getattr(arguments, name)) is not None
     }
     try:
@@ -111,8 +111,13 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument(
         "--time-until",
         type=int,
-        help="the window closes (excluded), s after the contact's midnight (default 86400); "
-        "without either option a list keeps the rules it has",
+        help="the window closes (excluded), s after the contact's midnight (default 86400)",
+    )
+    load.add_argument(
+        "--max-attempts",
+        type=int,
+        help="a record with this many attempts is not handed out again (default 10); without "
+        "any of these three options a calling list keeps the rules it has",
     )
     load.add_argument("file", type=Path)
     return parser

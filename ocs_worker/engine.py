@@ -239,12 +239,15 @@ def _do_not_call(state: PartitionState, command: DoNotCallRecord) -> Transition:
 
 
 def _chained_records(state: PartitionState, command: GetChainedRecord) -> Transition:
-    """The whole chain goes to the agent who holds one of its records."""
+    """The chain's open records go to the agent who holds one of them: those it holds, and
+    the Ready ones that may be dialled now (handed over)."""
     campaign, record = _held_record(state, command, None)
     outcomes: list[Outcome | RecordsImported] = []
     changes: list[Change] = []
     now = _now(command)
     for listed in campaign.chain_records(record.chain_id):
+        if is_final(listed):
+            continue  # a finished record's phone and fields are no one's business any more
         member = listed
         if is_dialable(listed):
             if not _may_dial(campaign, listed, now):
@@ -284,6 +287,8 @@ def _add(state: PartitionState, command: AddRecord) -> Transition:
     _check_list(campaign, command.calling_list)
     chain_id = campaign.max_chain_id + 1 if command.chain_id is None else command.chain_id
     chain = campaign.chain_records(chain_id)
+    if command.chain_id is not None and not campaign.has_open_record(chain_id):
+        raise Refused(OcsError.NOT_ALLOWED)  # a finished chain is never revived
     if any(member.calling_list != command.calling_list for member in chain):
         raise Refused(OcsError.NOT_ALLOWED)
     blocked = command.phone_number in campaign.do_not_call
@@ -380,10 +385,12 @@ def _next_for(campaign: CampaignState, agent: str, now: int) -> CallingListRecor
 
 
 def _may_dial(campaign: CampaignState, record: CallingListRecord, now: int) -> bool:
-    """A Ready record is handed out once its scheduled time has come, inside its window."""
+    """A Ready record is handed out once its scheduled time has come, inside its window,
+    while it has attempts left."""
     if record.dial_sched_time is not None and record.dial_sched_time > now:
         return False
-    return in_window(record, campaign.rules_of(record.calling_list), now)
+    rules = campaign.rules_of(record.calling_list)
+    return record.attempts < rules.max_attempts and in_window(record, rules, now)
 
 
 # --- shared checks and builders -----------------------------------------------------------

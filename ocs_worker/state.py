@@ -84,15 +84,32 @@ class CampaignState:
         self._refresh_queue(record.chain_id)
 
     def next_in_chain(self, chain_id: int) -> CallingListRecord | None:
-        """The record an agent would get from this chain; None while an agent holds one."""
+        """The record an agent would get from this chain (its lowest Ready chain number with
+        attempts left); None while an agent holds one."""
         first: CallingListRecord | None = None
         for handle in self.chains.get(chain_id, ()):
             record = self.records[handle]
             if record.record_status is RecordStatus.RETRIEVED:
                 return None
-            if is_dialable(record) and (first is None or record.chain_n < first.chain_n):
+            if (
+                is_dialable(record)
+                and record.attempts < self.rules_of(record.calling_list).max_attempts
+                and (first is None or record.chain_n < first.chain_n)
+            ):
                 first = record
         return first
+
+    def has_open_record(self, chain_id: int) -> bool:
+        """A chain is open while one of its records is not final."""
+        return any(not is_final(self.records[h]) for h in self.chains.get(chain_id, ()))
+
+    def redefine(self, change: CampaignDefined) -> None:
+        changed_rules = change.calling_list_rules != self.rules
+        self.calling_lists = change.calling_lists
+        self.rules = dict(change.calling_list_rules)
+        if changed_rules:  # max_attempts may have moved a chain's next record
+            for chain_id in self.chains:
+                self._refresh_queue(chain_id)
 
     def _refresh_queue(self, chain_id: int) -> None:
         first = self.next_in_chain(chain_id)
@@ -130,8 +147,7 @@ class PartitionState:
             campaign = self.campaigns[key] = CampaignState(*key)
         match change:
             case CampaignDefined():
-                campaign.calling_lists = change.calling_lists
-                campaign.rules = dict(change.calling_list_rules)
+                campaign.redefine(change)
             case RecordStored():
                 campaign.store(change.record, change.rejected_by)
             case PreviewSessionChanged(device_id=None):

@@ -239,3 +239,25 @@ def test_the_list_rules_are_kept_until_redefined_and_survive_a_changelog_replay(
     replayed = PartitionState()
     replayed.with_changes(transition.changes)
     assert replayed.campaigns[(APP, CAMPAIGN)].rules == campaign.rules
+
+
+def test_a_record_that_reached_the_lists_max_attempts_is_not_handed_out_again() -> None:
+    state = seeded(
+        record(1, chain_id=1, attempts=3),
+        record(2, chain_id=1, chain_n=1, attempts=2),  # the chain's next record with attempts left
+        record(3, chain_id=2, attempts=2),
+    )
+    step(state, define_rules(CallingListRules(max_attempts=3)))
+    step(state, agent(StartPreviewSession))
+    assert preview(state, "2026-06-15T12:00:00") == 2
+    assert preview(state, "2026-06-15T12:00:01") == 3
+    assert preview(state, "2026-06-15T12:00:02") is None
+    assert state.campaigns[(APP, CAMPAIGN)].records[1].record_status is RecordStatus.READY
+
+
+def test_raising_max_attempts_makes_an_exhausted_record_dialable_again() -> None:
+    state = seeded(record(1, chain_id=1, attempts=10))
+    step(state, agent(StartPreviewSession))
+    assert preview(state, "2026-06-15T12:00:00") is None  # the default is 10
+    step(state, define_rules(CallingListRules(max_attempts=11)))
+    assert preview(state, "2026-06-15T12:00:01") == 1

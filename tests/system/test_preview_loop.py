@@ -110,6 +110,11 @@ async def test_a_preview_loop_through_the_api_gives_every_notification_and_final
     system: System,
 ) -> None:
     callback_at = int(time.time()) - 60  # due at once
+    # Record 5's new window: the hour around the real time in Berlin, so the callback it
+    # becomes is inside its window whenever the test runs.
+    local = datetime.now(ZoneInfo("Europe/Berlin"))
+    second = local.hour * 3600 + local.minute * 60 + local.second
+    berlin = ((second - 1800) % 86400, (second + 1800) % 86400)
 
     def record(operation: str, handle: int | None, n: int, **parameters: Any) -> Request:
         return record_request(AGENT, operation, handle, f"loop-{n}", **parameters)
@@ -144,7 +149,7 @@ async def test_a_preview_loop_through_the_api_gives_every_notification_and_final
         await desk.got(preview("GetPreviewRecord", 8), _held(DEMO[5]))
         update = record(
             "UpdateRecord", 5, 9, phoneNumber="5550399", phoneType="Mobile",
-            timeZone="Europe/Berlin", **{"from": 32400, "until": 64800},
+            timeZone="Europe/Berlin", **{"from": berlin[0], "until": berlin[1]},
         )  # fmt: skip
         await desk.acknowledged(update, "UpdateCallCompletionStatsAcknowledge", LIST)
         updated = _held(
@@ -152,8 +157,8 @@ async def test_a_preview_loop_through_the_api_gives_every_notification_and_final
             phone="5550399",
             phone_type=PhoneType.MOBILE,
             time_zone="Europe/Berlin",
-            daily_from=32400,
-            daily_till=64800,
+            daily_from=berlin[0],
+            daily_till=berlin[1],
         )
         completed = DEMO[4].model_copy(
             update={
@@ -163,11 +168,11 @@ async def test_a_preview_loop_through_the_api_gives_every_notification_and_final
                 "agent_id": AGENT,
             }
         )
+        # The chain's open records only: the completed one is no one's business any more.
         chained = record("GetChainedRecord", 5, 10)
         await desk.expect(
             chained,
-            handed_out(chained, completed, "ChainedRecord")
-            + handed_out(chained, updated, "ChainedRecord")
+            handed_out(chained, updated, "ChainedRecord")
             + acknowledgement(chained, "ChainedRecordsDataEnd", record_subject(chained, LIST)),
         )
         reschedule = record(
