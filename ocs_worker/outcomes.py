@@ -136,6 +136,7 @@ def record_user_data(
         "GSW_USER_EVENT": user_event,
         "GSW_PHONE": record.phone,
         "GSW_RECORD_HANDLE": record.record_handle,
+        "GSW_RECORD_TYPE": record.record_type.code,
         "GSW_CHAIN_ID": record.chain_id,
         "InteractionType": "Outbound",
         "InteractionSubtype": "OutboundNew",

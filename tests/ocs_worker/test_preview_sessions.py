@@ -119,6 +119,7 @@ def test_the_preview_record_carries_the_ocs_user_data_and_the_custom_fields() ->
         "GSW_CHAIN_ID": 4,
         "InteractionType": "Outbound",
         "InteractionSubtype": "OutboundNew",
+        "GSW_RECORD_TYPE": 2,
         "tier": "gold",
         "n": 3,
     }

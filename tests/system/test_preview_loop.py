@@ -85,6 +85,7 @@ def handed_out(request: Request, record: CallingListRecord, event: str) -> list[
         "GSW_USER_EVENT": event,
         "GSW_PHONE": record.phone,
         "GSW_RECORD_HANDLE": record.record_handle,
+        "GSW_RECORD_TYPE": record.record_type.code,
         "GSW_CHAIN_ID": record.chain_id,
         "InteractionType": "Outbound",
         "InteractionSubtype": "OutboundNew",
