@@ -5,11 +5,11 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from outbound_contracts.http_security import TlsSettings
-from outbound_contracts.origins import AllowedOrigins
-from outbound_contracts.sign_in_throttle import SignInThrottleSettings
+from agent_access.http_security import TlsSettings
+from agent_access.origins import AllowedOrigins
+from agent_access.sign_in_throttle import SignInThrottleSettings
+from agent_access.users_reload import UsersFileReloadSettings
 from outbound_contracts.topics import TopicNames
-from outbound_contracts.users_reload import UsersFileReloadSettings
 
 
 class NotifierSettings(BaseSettings, SignInThrottleSettings, TlsSettings, UsersFileReloadSettings):
