@@ -13,12 +13,14 @@ from ocs_worker.calling_window import in_window
 from ocs_worker.outcomes import (
     OcsError,
     Outcome,
+    PushedTo,
     acknowledged,
     campaign_block,
     failed,
     record_block,
     record_user_data,
     request_user_data,
+    scheduled_call,
 )
 from ocs_worker.state import CampaignState, PartitionState, is_dialable, is_final
 from outbound_contracts.changelog import (
@@ -35,6 +37,7 @@ from outbound_contracts.commands import (
     Command,
     CompleteRecord,
     DefineCampaign,
+    DeliverDueCallbacks,
     DoNotCallRecord,
     EndPreviewSession,
     GetChainedRecord,
@@ -56,6 +59,9 @@ from outbound_contracts.vocabulary import (
     RecordType,
 )
 
+CALLBACK_HORIZON_SECONDS = 366 * 86400
+"""A callback more than a year ahead (a leap year's worth) is refused."""
+
 
 @dataclass(frozen=True, slots=True)
 class Transition:
@@ -74,6 +80,8 @@ def apply(state: PartitionState, command: Command) -> Transition:
         return _define_campaign(state, command)
     if isinstance(command, ImportRecords):
         return _import_records(state, command)
+    if isinstance(command, DeliverDueCallbacks):
+        return _deliver_due_callbacks(state, command)
     handler = _HANDLERS[type(command)]
     try:
         return handler(state, command)
@@ -203,6 +211,9 @@ def _update(state: PartitionState, command: UpdateRecord) -> Transition:
 
 def _reschedule(state: PartitionState, command: RescheduleRecord) -> Transition:
     _, record = _held_record(state, command, None)
+    now = _now(command)
+    if not now <= command.timestamp <= now + CALLBACK_HORIZON_SECONDS:
+        raise Refused(OcsError.NOT_ALLOWED)  # in the past, or more than a year ahead
     personal = command.callback_type is CallbackType.PERSONAL
     callback = record.model_copy(
         update={
@@ -393,6 +404,56 @@ def _may_dial(campaign: CampaignState, record: CallingListRecord, now: int) -> b
     return record.attempts < rules.max_attempts and in_window(record, rules, now)
 
 
+# --- callbacks that come due -----------------------------------------------------------
+
+
+def _deliver_due_callbacks(state: PartitionState, command: DeliverDueCallbacks) -> Transition:
+    """Each due personal callback goes to its agent's open preview session, unasked, once it
+    may be dialled; one whose agent had no session for `missed_after_seconds` after its time
+    becomes a missed callback that any agent of the campaign may get."""
+    campaign = state.campaign((command.application_id, command.campaign_name))
+    if campaign is None:
+        return Transition([], [])
+    now = command.now_ns // 1_000_000_000
+    outcomes: list[Outcome | RecordsImported] = []
+    changes: list[Change] = []
+    for agent, chain_ids in sorted(campaign.personal_chains.items()):
+        device = campaign.sessions.get(agent)
+        for chain_id in chain_ids:
+            callback = campaign.next_in_chain(chain_id)
+            if callback is None or (callback.dial_sched_time or 0) > now:
+                continue
+            if device is not None and _may_dial(campaign, callback, now):
+                held = callback.model_copy(
+                    update={"record_status": RecordStatus.RETRIEVED, "agent_id": agent}
+                )
+                to = PushedTo(agent, device, campaign.application_id, campaign.name)
+                outcomes.append(
+                    scheduled_call(
+                        to,
+                        held,
+                        command_id=command.command_id,
+                        at_ns=command.now_ns,
+                        tz_offset=_tz_offset(held.time_zone, now),
+                        sequence=len(outcomes),
+                    )
+                )
+                changes.append(_stored(command, held))
+            elif device is None and now >= (callback.dial_sched_time or 0) + (
+                command.missed_after_seconds
+            ):
+                changes.append(_stored(command, callback.model_copy(update=_MISSED)))
+    return Transition(outcomes, changes)
+
+
+_MISSED: dict[str, Any] = {
+    "record_status": RecordStatus.MISSED_CALLBACK,
+    "record_type": RecordType.CAMPAIGN_CALLBACK,
+    "call_result": CallResult.AgentCallBackError,
+    "agent_id": None,
+}
+
+
 # --- shared checks and builders -----------------------------------------------------------
 
 _FINISHED: dict[str, Any] = {"agent_id": None}
@@ -466,7 +527,7 @@ def _block_phone(
 
 
 def _stored(
-    command: AgentCommand | ImportRecords,
+    command: AgentCommand | ImportRecords | DeliverDueCallbacks,
     record: CallingListRecord,
     *,
     rejected_by: str | None = None,

@@ -6,8 +6,9 @@ changelog entries (same partition number as the commands) and the consumer offse
 
 import logging
 import time
+import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from aiokafka import AIOKafkaProducer, TopicPartition
@@ -17,14 +18,21 @@ from observability.tracing import Tracing
 from ocs_worker.batches import TransactionRecords
 from ocs_worker.engine import apply
 from ocs_worker.metrics import WorkerMetrics
-from ocs_worker.state import PartitionState
-from outbound_contracts.changelog import encode_change
+from ocs_worker.state import CampaignKey, PartitionState
+from outbound_contracts.changelog import Change, RecordStored, encode_change
 from outbound_contracts.codec import ContractViolation, decode_command, encode
-from outbound_contracts.commands import AddRecord, AgentCommand, Command, UpdateRecord
+from outbound_contracts.commands import (
+    AddRecord,
+    AgentCommand,
+    Command,
+    DeliverDueCallbacks,
+    UpdateRecord,
+)
 from outbound_contracts.deadline import appended_too_late
 from outbound_contracts.events import AgentOutcome, RecordsImported
 from outbound_contracts.time_zones import is_time_zone
 from outbound_contracts.topics import TopicNames, campaign_key, user_key
+from outbound_contracts.vocabulary import RecordStatus
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +63,11 @@ class OwnedPartition:
     group_id: str
     metrics: WorkerMetrics
     tracing: Tracing
+    missed_after_seconds: int
     next_offset: int | None = None
     """Offsets below this are already committed: a stale fetch must not apply them again."""
+    _timers_written: set[CampaignKey] = field(default_factory=set)
+    """Campaigns with a DeliverDueCallbacks written and not yet applied."""
 
     async def process(self, messages: list[Record]) -> int:
         """Applies the batch in one transaction; returns how many commands it applied."""
@@ -120,6 +131,9 @@ class OwnedPartition:
             return
         elapsed = time.perf_counter_ns() - started
         self.metrics.count_applied(command.type)
+        if isinstance(command, DeliverDueCallbacks):
+            self._timers_written.discard((command.application_id, command.campaign_name))
+            self._count_callbacks(transition.changes)
         if span is not None:
             span.set_attribute("ocs.command.type", command.type)
         trace = self.tracing.headers()
@@ -135,6 +149,50 @@ class OwnedPartition:
         for change in transition.changes:
             key, value = encode_change(change)
             await records.append(self.topics.records_changelog, self.source.partition, key, value)
+
+    async def write_due_timers(self, now_ns: int) -> int:
+        """Writes a DeliverDueCallbacks for each campaign where applying one now would change
+        something (to this partition, in a transaction of its own), unless one written earlier
+        is still on its way; returns how many it wrote. A timer is applied like any command,
+        so a callback comes due through the log: once, and the same on a replay."""
+        timers = [
+            timer
+            for key in self.state.campaigns
+            if key not in self._timers_written
+            and apply(self.state, timer := self._timer(key, now_ns)).changes
+        ]
+        if not timers:
+            return 0
+        await self.producer.begin_transaction()
+        try:
+            records = TransactionRecords(self.producer)
+            for timer in timers:
+                key = timer.partition_key
+                await records.append(
+                    self.topics.commands, self.source.partition, key, encode(timer)
+                )
+            await records.delivered()
+            await self.producer.commit_transaction()
+        except BaseException:
+            log.exception("writing timers on %s failed; the worker must restart", self.source)
+            raise
+        self._timers_written.update((t.application_id, t.campaign_name) for t in timers)
+        return len(timers)
+
+    def _timer(self, campaign: CampaignKey, now_ns: int) -> DeliverDueCallbacks:
+        return DeliverDueCallbacks(
+            command_id=uuid.uuid4().hex,
+            application_id=campaign[0],
+            campaign_name=campaign[1],
+            now_ns=now_ns,
+            missed_after_seconds=self.missed_after_seconds,
+        )
+
+    def _count_callbacks(self, changes: list[Change]) -> None:
+        for change in changes:
+            if isinstance(change, RecordStored):
+                missed = change.record.record_status is RecordStatus.MISSED_CALLBACK
+                self.metrics.callbacks.labels("missed" if missed else "pushed").inc()
 
     async def _dead_letter(
         self, message: Record, detail: str, reason: str, records: TransactionRecords

@@ -135,6 +135,7 @@ class OcsWorker(ConsumerRebalanceListener):  # type: ignore[misc]
                     group_id=self._settings.group_id,
                     metrics=self.metrics,
                     tracing=self._tracing,
+                    missed_after_seconds=self._settings.missed_callback_seconds,
                 )
                 self._owned[tp] = Lane(partition, self._settings.batch_max_commands, self._count)
             self.metrics.owned_partitions.set(len(self._owned))

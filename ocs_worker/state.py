@@ -28,9 +28,13 @@ def is_final(record: CallingListRecord) -> bool:
     return record.record_status in FINAL_STATUSES or record.record_type is RecordType.NO_CALL
 
 
+DIALABLE_STATUSES = frozenset({RecordStatus.READY, RecordStatus.MISSED_CALLBACK})
+"""A missed personal callback stays MissedCallback while it waits as a campaign callback."""
+
+
 def is_dialable(record: CallingListRecord) -> bool:
     return (
-        record.record_status is RecordStatus.READY and record.record_type is not RecordType.NO_CALL
+        record.record_status in DIALABLE_STATUSES and record.record_type is not RecordType.NO_CALL
     )
 
 

@@ -173,6 +173,20 @@ class ImportRecords(CampaignCommand):
     records: list[CallingListRecord] = Field(min_length=1)
 
 
+class DeliverDueCallbacks(CampaignCommand):
+    """Written by the worker to its own partition when a personal callback of the campaign may
+    have come due: applying it pushes each due callback to its agent's open preview session
+    (ScheduledCall), and turns one whose agent had no session for `missed_after_seconds` after
+    its time into a campaign callback. Time enters the log as `now_ns` (the worker's clock when
+    it wrote the command), so a replay decides the same."""
+
+    type: Literal["DeliverDueCallbacks"] = "DeliverDueCallbacks"
+    now_ns: int = Field(ge=0, description="The worker's clock when written, Unix epoch ns")
+    missed_after_seconds: int = Field(
+        ge=0, description="A personal callback this long past its time with no session is missed"
+    )
+
+
 Command = Annotated[
     RejectRecord
     | CancelRecord
@@ -186,6 +200,7 @@ Command = Annotated[
     | GetPreviewRecord
     | EndPreviewSession
     | DefineCampaign
-    | ImportRecords,
+    | ImportRecords
+    | DeliverDueCallbacks,
     Field(discriminator="type"),
 ]

@@ -273,16 +273,17 @@ def test_reschedule_returns_the_record_as_a_callback(
     callback: str, record_type: RecordType, holder: str | None
 ) -> None:
     state = seeded(held(9, chain_id=1, by="agent1"))
+    at = NOW_NS // 1_000_000_000 + 42
     outcome = only(
-        step(state, agent(RescheduleRecord, record_handle=9, callback_type=callback, timestamp=42))
+        step(state, agent(RescheduleRecord, record_handle=9, callback_type=callback, timestamp=at))
     )
     assert outcome.notification_type == "ScheduledRecordRescheduleAcknowledge"
     assert outcome.user_data["GSW_CALLBACK_TYPE"] == callback
-    assert outcome.user_data["GSW_DATE_TIME"] == 42
+    assert outcome.user_data["GSW_DATE_TIME"] == at
     callback_record = state.campaigns[(APP, CAMPAIGN)].records[9]
     assert callback_record.record_status is RecordStatus.READY
     assert callback_record.record_type is record_type
-    assert callback_record.dial_sched_time == 42
+    assert callback_record.dial_sched_time == at
     assert callback_record.agent_id == holder
 
 

@@ -64,6 +64,12 @@ class Desk:
             request, acknowledgement(request, notification, record_subject(request, calling_list))
         )
 
+    async def pushed(self, expected: list[Message], *, since_ns: int) -> None:
+        """Outcomes nobody asked for (a ScheduledCall): no referenceId."""
+        received = await self.session.messages(len(expected))
+        expected[0]["data"].pop("referenceId")
+        assert_outcome(received, expected, sent_at_ns=since_ns)
+
     async def got(self, request: Request, record: CallingListRecord) -> None:
         """GetPreviewRecord hands `record` to the agent."""
         await self.expect(request, handed_out(request, record, "PreviewRecord"))
@@ -110,7 +116,7 @@ def _held(record: CallingListRecord, **changes: Any) -> CallingListRecord:
 async def test_a_preview_loop_through_the_api_gives_every_notification_and_final_state(
     system: System,
 ) -> None:
-    callback_at = int(time.time()) - 60  # due at once
+    callback_at = int(time.time()) + 5  # pushed when due, a few seconds into the loop
     # Record 5's new window: the hour around the real time in Berlin, so the callback it
     # becomes is inside its window whenever the test runs.
     local = datetime.now(ZoneInfo("Europe/Berlin"))
@@ -179,17 +185,18 @@ async def test_a_preview_loop_through_the_api_gives_every_notification_and_final
         reschedule = record(
             "RescheduleRecord", 5, 11, callbackType="Personal", timestamp=callback_at
         )
+        rescheduled_at_ns = time.time_ns()
         await desk.acknowledged(reschedule, "ScheduledRecordRescheduleAcknowledge", LIST)
-        # The agent's own due personal callback comes before any Ready chain.
-        await desk.got(
-            preview("GetPreviewRecord", 12),
-            updated.model_copy(
-                update={
-                    "record_type": RecordType.PERSONAL_CALLBACK,
-                    "dial_sched_time": callback_at,
-                    "attempts": 1,
-                }
-            ),
+        # When due, the agent's personal callback is pushed to its session, unasked.
+        callback = updated.model_copy(
+            update={
+                "record_type": RecordType.PERSONAL_CALLBACK,
+                "dial_sched_time": callback_at,
+                "attempts": 1,
+            }
+        )
+        await desk.pushed(
+            handed_out(reschedule, callback, "ScheduledCall"), since_ns=rescheduled_at_ns
         )
         await desk.acknowledged(
             record("DoNotCallRecord", 5, 13, callingList=LIST), "DoNotCallAcknowledge"
