@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import json
 import logging
 import signal
 import sys
@@ -53,8 +54,9 @@ def _import(settings: WorkerSettings, arguments: argparse.Namespace) -> int:
         if (value := getattr(arguments, name)) is not None
     }
     try:
-        rules = CallingListRules(**given) if given else None
-    except ValidationError as error:
+        from_file = {} if arguments.rules is None else json.loads(arguments.rules.read_text())
+        rules = CallingListRules(**(from_file | given)) if from_file or given else None
+    except (OSError, ValueError) as error:  # pydantic's ValidationError is a ValueError
         print(f"bad calling-list rules: {error}", file=sys.stderr)
         return 2
     try:
@@ -104,6 +106,12 @@ def _parser() -> argparse.ArgumentParser:
         help="for rows without a calling_list column value (default: CallingList1)",
     )
     load.add_argument(
+        "--rules",
+        type=Path,
+        help="the calling lists' rules as JSON (time_from, time_until, max_attempts, "
+        "treatments by call result name); the options below override its fields",
+    )
+    load.add_argument(
         "--time-from",
         type=int,
         help="the calling lists' daily window opens, s after the contact's midnight (default 0)",
@@ -117,7 +125,7 @@ def _parser() -> argparse.ArgumentParser:
         "--max-attempts",
         type=int,
         help="a record with this many attempts is not handed out again (default 10); without "
-        "any of these three options a calling list keeps the rules it has",
+        "any of these options a calling list keeps the rules it has",
     )
     load.add_argument("file", type=Path)
     return parser

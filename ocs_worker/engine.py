@@ -23,6 +23,7 @@ from ocs_worker.outcomes import (
     scheduled_call,
 )
 from ocs_worker.state import CampaignState, PartitionState, is_dialable, is_final
+from outbound_contracts.calling_lists import Treatment
 from outbound_contracts.changelog import (
     CampaignDefined,
     Change,
@@ -181,18 +182,31 @@ def _cancel(state: PartitionState, command: CancelRecord) -> Transition:
 
 
 def _complete(state: PartitionState, command: CompleteRecord) -> Transition:
-    _, record = _held_record(state, command, command.calling_list)
+    """Updated (final), unless the calling list's treatment for the call result retries it."""
+    campaign, record = _held_record(state, command, command.calling_list)
     _check_phone(record, command.phone_number)
-    done = record.model_copy(
-        update={
-            "record_status": RecordStatus.UPDATED,
-            "call_result": record.call_result
-            if command.call_result is None
-            else command.call_result,
-            "attempts": record.attempts + 1,
+    result = record.call_result if command.call_result is None else command.call_result
+    treatment = campaign.rules_of(record.calling_list).treatments.get(result.name)
+    done: dict[str, Any] = {
+        "record_status": RecordStatus.UPDATED,
+        "call_result": result,
+        "attempts": record.attempts + 1,
+    }
+    if treatment is not None and _retries(treatment, record):
+        minutes = treatment.interval_minutes + treatment.increment_minutes * record.treatment_cycles
+        done |= {
+            "record_status": RecordStatus.READY,
+            "record_type": RecordType.CAMPAIGN_RESCHEDULED,
+            "dial_sched_time": _now(command) + minutes * 60,
+            "treatment_cycles": record.treatment_cycles + 1,
+            "agent_id": None,
         }
-    )
-    return _acknowledge(state, command, "RecordProcessedAcknowledge", [_stored(command, done)])
+    change = _stored(command, record.model_copy(update=done))
+    return _acknowledge(state, command, "RecordProcessedAcknowledge", [change])
+
+
+def _retries(treatment: Treatment, record: CallingListRecord) -> bool:
+    return treatment.action == "retry" and record.treatment_cycles < treatment.max_cycles
 
 
 def _update(state: PartitionState, command: UpdateRecord) -> Transition:

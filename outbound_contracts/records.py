@@ -33,4 +33,7 @@ class CallingListRecord(BaseModel):
     attempts: int = Field(default=0, ge=0)
     agent_id: str | None = None
     dial_sched_time: int | None = None
+    treatment_cycles: int = Field(
+        default=0, ge=0, description="Retries the calling list's treatments made of it"
+    )
     custom_fields: dict[str, CustomFieldValue] = Field(default_factory=dict)

@@ -61,7 +61,7 @@ def one_record(zone: str, daily_from: int, daily_till: int, **rules: int) -> Par
         record(1, chain_id=1, time_zone=zone, daily_from=daily_from, daily_till=daily_till)
     )
     if rules:
-        step(state, define_rules(CallingListRules(**rules)))
+        step(state, define_rules(CallingListRules.model_validate(rules)))
     step(state, agent(StartPreviewSession))
     return state
 
