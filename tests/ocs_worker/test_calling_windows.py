@@ -4,9 +4,11 @@ saving changes of New York and Sydney, and zones 30 and 45 minutes off the hour.
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from ocs_worker.calling_list import read_calling_list
 from ocs_worker.calling_window import within
 from ocs_worker.engine import apply
 from ocs_worker.state import PartitionState
@@ -261,3 +263,32 @@ def test_raising_max_attempts_makes_an_exhausted_record_dialable_again() -> None
     assert preview(state, "2026-06-15T12:00:00") is None  # the default is 10
     step(state, define_rules(CallingListRules(max_attempts=11)))
     assert preview(state, "2026-06-15T12:00:01") == 1
+
+
+@pytest.mark.parametrize(
+    ("instant", "dialable"),
+    [
+        # 13:00Z in June: 09:00 New York, 08:00 Chicago, 07:00 Denver and Phoenix (no DST).
+        ("2026-06-15T13:00:00", {101, 102}),
+        # 16:00Z: 12:00 New York ... 09:00 Los Angeles, 08:00 Anchorage, 06:00 Honolulu.
+        ("2026-06-15T16:00:00", {101, 102, 103, 104, 105, 106}),
+        # 01:30Z: 21:30 New York (closed), 20:30 Chicago ... 15:30 Honolulu.
+        ("2026-06-16T01:30:00", {102, 103, 104, 105, 106, 107}),
+        # 07:00Z: 03:00 New York ... 21:00 Honolulu: nobody may be called.
+        ("2026-06-16T07:00:00", set()),
+    ],
+)
+def test_the_us_hours_demo_list_is_dialable_8_to_21_local_in_each_zone(
+    instant: str, dialable: set[int]
+) -> None:
+    path = Path(__file__).parents[2] / "demo" / "calling-list-us-hours.csv"
+    rows = read_calling_list(path.read_text().splitlines(), "USHours")
+    state = seeded(*(row.record for row in rows))
+    for user in ("agent1", "agent2", "agent3"):
+        step(state, agent(StartPreviewSession, user))
+    handed = set()
+    for user in ("agent1", "agent2", "agent3") * 3:
+        handle = preview(state, instant, user)
+        if handle is not None:
+            handed.add(handle)
+    assert handed == dialable
