@@ -29,10 +29,16 @@ def local_second(zone_name: str, now: int) -> int | None:
 
 
 def in_window(record: CallingListRecord, rules: CallingListRules, now: int) -> bool:
+    return window_open(record.time_zone, record.daily_from, record.daily_till, rules, now)
+
+
+def window_open(
+    zone: str, daily_from: int, daily_till: int, rules: CallingListRules, now: int
+) -> bool:
     """A record whose zone is unknown (only an old one can be) is never in its window."""
-    second = local_second(record.time_zone, now)
+    second = local_second(zone, now)
     return (
         second is not None
-        and within(second, record.daily_from, record.daily_till)
+        and within(second, daily_from, daily_till)
         and within(second, rules.time_from, rules.time_until)
     )

@@ -4,12 +4,13 @@ It never mutates the state and reads no clock: a command's "now" is its gateway 
 so replaying the same commands always gives the same outcomes and the same final state.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import takewhile
 from typing import Any
 
-from ocs_worker.calling_window import in_window
+from ocs_worker.calling_window import in_window, window_open
 from ocs_worker.outcomes import (
     OcsError,
     Outcome,
@@ -397,16 +398,44 @@ def _preview_record(state: PartitionState, command: GetPreviewRecord) -> Transit
 
 
 def _next_for(campaign: CampaignState, agent: str, now: int) -> CallingListRecord | None:
-    """The agent's due personal callbacks first, then the lowest Ready chain it may have; a
-    chain whose next record is outside its calling window waits, unchanged."""
-    for queue in (campaign.personal_chains.get(agent, []), campaign.ready_chains):
-        for chain_id in queue:
-            first = campaign.next_in_chain(chain_id)
-            if first is None or campaign.rejected_by.get(first.record_handle) == agent:
-                continue
-            if _may_dial(campaign, first, now):
-                return first
+    """The agent's due personal callbacks first, then the lowest chain it may have of the
+    windows open now (a window's due scheduled chains by their time). A chain whose next
+    record may not be dialled now waits, unchanged. Each window is asked once, so a pick
+    costs the same however many records are outside theirs."""
+    for chain_id in campaign.personal_chains.get(agent, []):
+        first = campaign.next_in_chain(chain_id)
+        if (
+            first is not None
+            and _may_take(campaign, first, agent)
+            and _may_dial(campaign, first, now)
+        ):
+            return first
+    best: CallingListRecord | None = None
+    for (calling_list, zone, daily_from, daily_till), queue in campaign.ready.items():
+        rules = campaign.rules_of(calling_list)
+        if not window_open(zone, daily_from, daily_till, rules, now):
+            continue
+        due = (chain for at, chain in takewhile(lambda entry: entry[0] <= now, queue.scheduled))
+        for chain_ids in (queue.unscheduled, due):
+            candidate = _first_taken(campaign, chain_ids, agent)
+            if candidate is not None and (best is None or candidate.chain_id < best.chain_id):
+                best = candidate
+    return best
+
+
+def _first_taken(
+    campaign: CampaignState, chain_ids: Iterable[int], agent: str
+) -> CallingListRecord | None:
+    for chain_id in chain_ids:
+        first = campaign.next_in_chain(chain_id)
+        if first is not None and _may_take(campaign, first, agent):
+            return first
     return None
+
+
+def _may_take(campaign: CampaignState, record: CallingListRecord, agent: str) -> bool:
+    """Not straight back to the agent who rejected it."""
+    return campaign.rejected_by.get(record.record_handle) != agent
 
 
 def _may_dial(campaign: CampaignState, record: CallingListRecord, now: int) -> bool:

@@ -6,6 +6,7 @@ indexes (chains, the Ready queue, phones) are derived from the records and are n
 
 from bisect import bisect_left, insort
 from dataclasses import dataclass, field
+from typing import Any
 
 from outbound_contracts.calling_lists import CallingListRules
 from outbound_contracts.changelog import (
@@ -38,6 +39,29 @@ def is_dialable(record: CallingListRecord) -> bool:
     )
 
 
+WindowKey = tuple[str, str, int, int]
+"""A record's calling list, zone, daily_from and daily_till: what decides when it opens."""
+
+
+def window_key(record: CallingListRecord) -> WindowKey:
+    return (record.calling_list, record.time_zone, record.daily_from, record.daily_till)
+
+
+@dataclass
+class ReadyQueue:
+    """The Ready chains of one window: unscheduled ones by chain id, scheduled ones (retries,
+    campaign callbacks) by their time, then chain id."""
+
+    unscheduled: list[int] = field(default_factory=list)
+    scheduled: list[tuple[int, int]] = field(default_factory=list)
+
+    def chain_ids(self) -> list[int]:
+        return self.unscheduled + [chain for _, chain in self.scheduled]
+
+    def is_empty(self) -> bool:
+        return not self.unscheduled and not self.scheduled
+
+
 @dataclass
 class CampaignState:
     application_id: int
@@ -51,11 +75,13 @@ class CampaignState:
     do_not_call: set[str] = field(default_factory=set)
     chains: dict[int, set[int]] = field(default_factory=dict)
     phones: dict[str, set[int]] = field(default_factory=dict)
-    ready_chains: list[int] = field(default_factory=list)
-    """The preview queue: chains whose next record anyone may get, ascending chain id."""
+    ready: dict[WindowKey, ReadyQueue] = field(default_factory=dict)
+    """The preview queue: chains whose next record anyone may get, by that record's window,
+    so that a pick asks each window once whether it is open instead of each record."""
     personal_chains: dict[str, list[int]] = field(default_factory=dict)
     """Per agent: chains whose next record is that agent's personal callback."""
-    _queued_in: dict[int, list[int]] = field(default_factory=dict)
+    _queued_in: dict[int, tuple[list[Any], Any]] = field(default_factory=dict)
+    """Where each queued chain is: its queue and its entry there."""
     max_handle: int = -1
     max_chain_id: int = -1
 
@@ -115,22 +141,49 @@ class CampaignState:
             for chain_id in self.chains:
                 self._refresh_queue(chain_id)
 
+    @property
+    def ready_chains(self) -> list[int]:
+        """Every chain of the preview queue, ascending (for inspection)."""
+        return sorted(chain for queue in self.ready.values() for chain in queue.chain_ids())
+
     def _refresh_queue(self, chain_id: int) -> None:
         first = self.next_in_chain(chain_id)
-        queue: list[int] | None = None
+        place: tuple[list[Any], Any] | None = None
         if first is not None and first.record_type is RecordType.PERSONAL_CALLBACK:
-            queue = self.personal_chains.setdefault(first.agent_id or "", [])
+            place = (self.personal_chains.setdefault(first.agent_id or "", []), chain_id)
         elif first is not None:
-            queue = self.ready_chains
+            window = window_key(first)
+            queue = self.ready.get(window) or self.ready.setdefault(window, ReadyQueue())
+            if first.dial_sched_time is None:
+                place = (queue.unscheduled, chain_id)
+            else:
+                place = (queue.scheduled, (first.dial_sched_time, chain_id))
         current = self._queued_in.get(chain_id)
-        if current is queue:
+        if (
+            current is not None
+            and place is not None
+            and current[0] is place[0]
+            and current[1] == place[1]
+        ):
             return
         if current is not None:
-            del current[bisect_left(current, chain_id)]
+            entries, entry = current
+            del entries[bisect_left(entries, entry)]
             del self._queued_in[chain_id]
-        if queue is not None:
-            insort(queue, chain_id)
-            self._queued_in[chain_id] = queue
+        if place is not None:
+            insort(place[0], place[1])
+            self._queued_in[chain_id] = place
+        self._drop_empty_windows(current, first)
+
+    def _drop_empty_windows(
+        self, left: tuple[list[Any], Any] | None, first: CallingListRecord | None
+    ) -> None:
+        """A window none of the queue's chains has any more is not asked again."""
+        if left is None or left[0]:
+            return
+        for window, queue in list(self.ready.items()):
+            if queue.is_empty() and (first is None or window != window_key(first)):
+                del self.ready[window]
 
 
 @dataclass

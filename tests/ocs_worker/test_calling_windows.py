@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from ocs_worker import engine
 from ocs_worker.calling_list import read_calling_list
-from ocs_worker.calling_window import within
+from ocs_worker.calling_window import window_open, within
 from ocs_worker.engine import apply
 from ocs_worker.state import PartitionState
 from outbound_contracts.calling_lists import CallingListRules
@@ -292,3 +293,28 @@ def test_the_us_hours_demo_list_is_dialable_8_to_21_local_in_each_zone(
         if handle is not None:
             handed.add(handle)
     assert handed == dialable
+
+
+def test_a_pick_asks_each_window_once_however_many_records_wait_outside_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Index, not scan: 2,000 records closed now and 20 open, in four zones."""
+    closed = [
+        record(h, chain_id=h, time_zone=ZONE_OF[h % 4], daily_from=20 * H, daily_till=21 * H)
+        for h in range(2000)
+    ]
+    open_ = [record(h, chain_id=h, time_zone=ZONE_OF[h % 4]) for h in range(2000, 2020)]
+    state = seeded(*closed, *open_)
+    step(state, agent(StartPreviewSession))
+    asked: list[tuple[str, int, int]] = []
+
+    def counting(zone: str, start: int, end: int, rules: CallingListRules, now: int) -> bool:
+        asked.append((zone, start, end))
+        return window_open(zone, start, end, rules, now)
+
+    monkeypatch.setattr(engine, "window_open", counting)
+    assert preview(state, "2026-06-15T16:00:00") == 2000  # 12:00 in New York
+    assert len(asked) == len(set(asked)) == 8  # four zones, two windows each
+
+
+ZONE_OF = ("America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles")
