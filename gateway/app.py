@@ -41,7 +41,6 @@ from gateway.sign_out import LocalRevocations, sign_out_router
 from gateway.tracing import instrument_requests
 from observability.tracing import Tracing
 from outbound_contracts.asyncapi import asyncapi_document
-from outbound_contracts.topics import TopicNames
 
 log = logging.getLogger("gateway")
 
@@ -214,7 +213,7 @@ async def _kafka_or_not(
             "revocations_read": read,
         }
         return
-    topics = TopicNames.with_prefix(settings.topic_prefix)
+    topics = settings.topics
     bootstrap, bound = settings.kafka_bootstrap_servers, settings.publish_timeout_seconds
     commands = BackgroundProducer(
         bootstrap, topics.commands, client_id="gws-gateway", timeout_s=bound
