@@ -9,6 +9,9 @@ RUN pip install --no-cache-dir -q uv==0.13.9 \
     && pip install --no-cache-dir --require-hashes --no-deps -r /tmp/requirements.txt \
     && pip uninstall -y -q uv && rm /tmp/requirements.txt
 COPY outbound_contracts outbound_contracts
+COPY agent_access agent_access
+COPY observability observability
+COPY service_settings service_settings
 COPY devstack devstack
 COPY gateway gateway
 COPY ocs_worker ocs_worker

@@ -25,6 +25,7 @@ check: $(INSTALLED)
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 	$(PY) -m mypy examples
+	$(VENV)/bin/lint-imports
 
 install: $(INSTALLED)
 

@@ -5,7 +5,7 @@ import base64
 import urllib.request
 from http.cookies import SimpleCookie
 
-from outbound_contracts.session import SESSION_COOKIE
+from agent_access.session import SESSION_COOKIE
 
 USER_NAME = "agent1"
 PASSWORD = "password"

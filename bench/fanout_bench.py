@@ -24,6 +24,8 @@ from typing import Protocol
 from aiokafka import AIOKafkaProducer
 from pydantic import JsonValue
 
+from agent_access.identity import UserDirectory
+from agent_access.session import SESSION_COOKIE, issue_session_token
 from bench import cometd_java
 from bench.agent import APPLICATION_ID, CALLING_LIST, DEVICE_ID, DEVICE_PATH, USER_NAME
 from bench.bayeux_client import CHANNEL, Crowd, Deliveries, Endpoint, Transport
@@ -37,8 +39,6 @@ from bench.stack import REPO, USERS_FILE, BenchCluster, ChildProcess
 from devstack.broker import free_port
 from outbound_contracts.codec import encode
 from outbound_contracts.events import UserEventRaised
-from outbound_contracts.identity import UserDirectory
-from outbound_contracts.session import SESSION_COOKIE, issue_session_token
 from outbound_contracts.topics import TopicNames, user_key
 
 PATH = "/api/v2/notifications"

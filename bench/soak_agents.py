@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from outbound_contracts.identity import OUTBOUND_FEATURE, Device, UserAccount, UsersFile
+from agent_access.identity import OUTBOUND_FEATURE, Device, UserAccount, UsersFile
 
 _NAMESPACE = uuid.UUID("5f0c6a8e-2d4b-4c1e-9a37-0b8e5d2f7c61")
 

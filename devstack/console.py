@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 from typing import IO, Any
 
-OUR_LOGGERS = ("gateway", "notifier", "ocs_worker", "outbound_contracts")
+OUR_LOGGERS = ("gateway", "notifier", "ocs_worker", "agent_access", "observability")
 """Their info lines are events (a command accepted, a session opened); a library's are not."""
 _NOTABLE_LEVELS = {"warning", "error", "critical"}
 _NOT_CONTEXT = {"ts", "level", "logger", "msg", "exc", "taskName"}

@@ -11,7 +11,7 @@ from gateway import heap
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from gateway.users_file import add_user, add_user_parser
-from outbound_contracts import logs
+from observability import logs
 
 
 def main(argv: list[str] | None = None) -> int:

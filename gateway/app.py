@@ -12,7 +12,13 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException
 
+from agent_access.http_security import SecurityHeaders
+from agent_access.identity import UserDirectory
+from agent_access.revocation_log import RevocationReader
+from agent_access.session import RevokedSessions
+from agent_access.users_reload import UsersFileWatcher
 from gateway.auth import Gatekeeper
+from gateway.background_producer import BackgroundProducer
 from gateway.browsers import serve_browsers
 from gateway.desktop import serve_desktop
 from gateway.errors import GwsError
@@ -28,19 +34,13 @@ from gateway.openapi import (
     declare_security_schemes,
     error_replies,
 )
+from gateway.revocation_writer import RevocationWriter
 from gateway.routes import Intake, outbound_router
 from gateway.settings import GatewaySettings
 from gateway.sign_out import LocalRevocations, sign_out_router
 from gateway.tracing import instrument_requests
+from observability.tracing import Tracing
 from outbound_contracts.asyncapi import asyncapi_document
-from outbound_contracts.background_producer import BackgroundProducer
-from outbound_contracts.http_security import SecurityHeaders
-from outbound_contracts.identity import UserDirectory
-from outbound_contracts.revocation_log import RevocationReader, RevocationWriter
-from outbound_contracts.session import RevokedSessions
-from outbound_contracts.topics import TopicNames
-from outbound_contracts.tracing import Tracing
-from outbound_contracts.users_reload import UsersFileWatcher
 
 log = logging.getLogger("gateway")
 
@@ -213,7 +213,7 @@ async def _kafka_or_not(
             "revocations_read": read,
         }
         return
-    topics = TopicNames.with_prefix(settings.topic_prefix)
+    topics = settings.topics
     bootstrap, bound = settings.kafka_bootstrap_servers, settings.publish_timeout_seconds
     commands = BackgroundProducer(
         bootstrap, topics.commands, client_id="gws-gateway", timeout_s=bound

@@ -7,20 +7,20 @@ import time
 
 from fastapi import Request, Response
 
-from gateway.errors import GwsError, access_denied, sign_in_throttled
-from gateway.metrics import GatewayMetrics
-from gateway.settings import GatewaySettings
-from outbound_contracts import base64url
-from outbound_contracts.credentials import Authenticator, SignInThrottled
-from outbound_contracts.identity import OUTBOUND_FEATURE, UserAccount, UserDirectory
-from outbound_contracts.session import (
+from agent_access import base64url
+from agent_access.credentials import Authenticator, SignInThrottled
+from agent_access.identity import OUTBOUND_FEATURE, UserAccount, UserDirectory
+from agent_access.session import (
     SESSION_COOKIE,
     RevokedSessions,
     SessionClaims,
     SessionVerifier,
     issue_session_token,
 )
-from outbound_contracts.sign_in_throttle import SignInThrottle
+from agent_access.sign_in_throttle import SignInThrottle
+from gateway.errors import GwsError, access_denied, sign_in_throttled
+from gateway.metrics import GatewayMetrics
+from gateway.settings import GatewaySettings
 
 CSRF_HEADER = "X-CSRF-TOKEN"
 _AUTH_CACHE_SIZE = 1024

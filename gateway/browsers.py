@@ -12,8 +12,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from agent_access.origins import OriginPolicy
 from gateway.errors import GwsError
-from outbound_contracts.origins import OriginPolicy
 
 SCRIPT_MARKER = "x-requested-with"
 

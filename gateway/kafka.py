@@ -7,12 +7,12 @@ from typing import Protocol
 
 from aiokafka.errors import KafkaError
 
+from gateway.background_producer import BackgroundProducer
 from gateway.errors import not_accepted
-from outbound_contracts.background_producer import BackgroundProducer
+from observability.tracing import Tracing
 from outbound_contracts.codec import encode
 from outbound_contracts.commands import AgentCommand
 from outbound_contracts.deadline import LOG_APPEND_TIME, appended_too_late
-from outbound_contracts.tracing import Tracing
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ from typing import Any, Literal
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent_access.identity import OUTBOUND_FEATURE
+from agent_access.session import SESSION_COOKIE
 from gateway.errors import GwsError, access_denied, invalid, missing, not_accepted, out_of_range
 from gateway.parameters import OperationTable
-from outbound_contracts.identity import OUTBOUND_FEATURE
-from outbound_contracts.session import SESSION_COOKIE
 
 Responses = dict[int | str, dict[str, Any]]
 

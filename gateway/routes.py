@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 from starlette.types import Receive, Scope, Send
 
+from agent_access.identity import UserAccount
 from gateway.auth import Gatekeeper
 from gateway.campaign_requests import CAMPAIGN_OPERATIONS, campaign_command
 from gateway.errors import GwsError
@@ -24,7 +25,6 @@ from gateway.record_requests import (
     records_command,
 )
 from outbound_contracts.commands import AgentCommand
-from outbound_contracts.identity import UserAccount
 
 log = logging.getLogger("gateway")
 

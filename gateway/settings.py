@@ -1,19 +1,15 @@
 """Gateway settings (env prefix `GATEWAY_`), read once in `main()` and passed down."""
 
-from pathlib import Path
+from pydantic import Field
 
-from pydantic import AliasChoices, Field, FilePath
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from outbound_contracts.http_security import TlsSettings
-from outbound_contracts.origins import AllowedOrigins
-from outbound_contracts.sign_in_throttle import SignInThrottleSettings
+from agent_access.origins import AllowedOrigins
+from agent_access.settings import AgentAccessSettings
 from outbound_contracts.topics import SESSION_REVOCATIONS_RETENTION_S
-from outbound_contracts.users_reload import UsersFileReloadSettings
+from service_settings.base import ServiceSettings, service_config
 
 
-class GatewaySettings(BaseSettings, SignInThrottleSettings, TlsSettings, UsersFileReloadSettings):
-    model_config = SettingsConfigDict(env_prefix="GATEWAY_", frozen=True, populate_by_name=True)
+class GatewaySettings(ServiceSettings, AgentAccessSettings):
+    model_config = service_config("GATEWAY_")
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
@@ -37,29 +33,4 @@ class GatewaySettings(BaseSettings, SignInThrottleSettings, TlsSettings, UsersFi
         min_length=1,
         description="Where the demo desktop at /desktop/ finds the notifier: relative to the "
         "page, or absolute; `{host}` stands for the page's own host name",
-    )
-    log_level: str = Field(
-        default="INFO",
-        pattern="(?i)^(debug|info|warning|error|critical)$",
-        description="Python logging level name",
-    )
-    kafka_bootstrap_servers: str = Field(
-        default="127.0.0.1:19092",
-        validation_alias=AliasChoices("GATEWAY_KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP_SERVERS"),
-    )
-    topic_prefix: str = Field(
-        default="", validation_alias=AliasChoices("GATEWAY_OCS_TOPIC_PREFIX", "OCS_TOPIC_PREFIX")
-    )
-    users_file: FilePath = Field(
-        default=Path("demo/users.json"),
-        validation_alias=AliasChoices("GATEWAY_GWS_USERS_FILE", "GWS_USERS_FILE"),
-    )
-    session_secret: str = Field(
-        min_length=1,
-        validation_alias=AliasChoices("GATEWAY_GWS_SESSION_SECRET", "GWS_SESSION_SECRET"),
-    )
-    otlp_endpoint: str | None = Field(
-        default=None,
-        validation_alias=AliasChoices("GATEWAY_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"),
-        description="OTLP/HTTP collector base URL (spans go to /v1/traces); none: no tracing",
     )

@@ -10,14 +10,14 @@ from typing import Literal, Protocol
 from fastapi import APIRouter, Request, Response
 from pydantic import ConfigDict, Field
 
+from agent_access.session import RevokedSessions, SessionClaims
 from gateway.auth import Gatekeeper
 from gateway.errors import GwsError
 from gateway.metrics import GatewayMetrics
 from gateway.openapi import SIGN_OUT_REPLIES, command_operation
 from gateway.parameters import GwsRequest, OperationTable, parse_body, read_body
-from outbound_contracts.revocation_log import RevocationWriteFailed
+from gateway.revocation_writer import RevocationWriteFailed
 from outbound_contracts.revocations import SessionRevoked
-from outbound_contracts.session import RevokedSessions, SessionClaims
 
 log = logging.getLogger("gateway")
 

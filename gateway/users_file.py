@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from outbound_contracts.identity import Device, UserAccount, UsersFile, hash_password
+from agent_access.identity import Device, UserAccount, UsersFile, hash_password
 
 
 def add_user_parser(parser: argparse.ArgumentParser) -> None:

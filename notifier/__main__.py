@@ -7,9 +7,9 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import ValidationError
 
-from notifier import logs
 from notifier.app import Notifier, create_app
 from notifier.settings import NotifierSettings
+from observability import logs
 
 # Held long polls would otherwise keep a stopping process alive for a whole connect timeout.
 _GRACEFUL_SHUTDOWN_S = 2

@@ -17,6 +17,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp
 
+from agent_access.credentials import Authenticator
+from agent_access.http_security import SecurityHeaders
+from agent_access.identity import UserDirectory
+from agent_access.origins import OriginPolicy
+from agent_access.revocation_log import RevocationReader
+from agent_access.session import RevokedSessions, SessionVerifier
+from agent_access.sign_in_throttle import SignInThrottle
+from agent_access.users_reload import UsersFileWatcher
 from notifier.bayeux import Advice, Bayeux
 from notifier.delivery import Delivery
 from notifier.endpoint import BayeuxEndpoint, NotifierApp
@@ -26,16 +34,8 @@ from notifier.replay import Replayer
 from notifier.sessions import SessionRegistry
 from notifier.settings import NotifierSettings
 from notifier.transports import LongPolling, OriginGuard, WebSocketTransport
-from outbound_contracts.credentials import Authenticator
-from outbound_contracts.http_security import SecurityHeaders
-from outbound_contracts.identity import UserDirectory
-from outbound_contracts.origins import OriginPolicy
-from outbound_contracts.revocation_log import RevocationReader
+from observability.tracing import Tracing
 from outbound_contracts.revocations import SessionRevoked
-from outbound_contracts.session import RevokedSessions, SessionVerifier
-from outbound_contracts.sign_in_throttle import SignInThrottle
-from outbound_contracts.tracing import Tracing
-from outbound_contracts.users_reload import UsersFileWatcher
 
 log = logging.getLogger(__name__)
 

@@ -10,14 +10,14 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from agent_access.credentials import Authenticator, SignInThrottled
+from agent_access.session import token_id
 from notifier import channels
 from notifier.acks import Acknowledgements
 from notifier.metrics import NotifierMetrics
 from notifier.positions import InvalidPosition, parse_position
 from notifier.replay import Replayer
 from notifier.sessions import Message, Session, SessionRegistry
-from outbound_contracts.credentials import Authenticator, SignInThrottled
-from outbound_contracts.session import token_id
 
 BAYEUX_VERSION = "1.0"
 CONNECTION_TYPES = ("long-polling", "websocket")

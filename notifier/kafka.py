@@ -15,7 +15,7 @@ from aiokafka.errors import KafkaError
 
 from notifier.delivery import Delivery
 from notifier.positions import Position
-from outbound_contracts.tracing import Tracing
+from observability.tracing import Tracing
 
 log = logging.getLogger(__name__)
 

@@ -1,19 +1,14 @@
 """Settings of the notifier (env prefix `NOTIFIER_`), read once in `main()` and passed down."""
 
-from pathlib import Path
+from pydantic import Field
 
-from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from outbound_contracts.http_security import TlsSettings
-from outbound_contracts.origins import AllowedOrigins
-from outbound_contracts.sign_in_throttle import SignInThrottleSettings
-from outbound_contracts.topics import TopicNames
-from outbound_contracts.users_reload import UsersFileReloadSettings
+from agent_access.origins import AllowedOrigins
+from agent_access.settings import AgentAccessSettings
+from service_settings.base import ServiceSettings, service_config
 
 
-class NotifierSettings(BaseSettings, SignInThrottleSettings, TlsSettings, UsersFileReloadSettings):
-    model_config = SettingsConfigDict(env_prefix="NOTIFIER_", frozen=True, populate_by_name=True)
+class NotifierSettings(ServiceSettings, AgentAccessSettings):
+    model_config = service_config("NOTIFIER_")
 
     host: str = "127.0.0.1"
     port: int = Field(default=8081, ge=0, le=65535)
@@ -38,49 +33,8 @@ class NotifierSettings(BaseSettings, SignInThrottleSettings, TlsSettings, UsersF
         "per socket, ~40 KiB each, for little gain on replies of a few hundred bytes",
     )
     basic_auth_cache_size: int = Field(default=1024, ge=0)
-    log_level: str = Field(default="info", pattern="^(debug|info|warning|error)$")
     allowed_origins: AllowedOrigins = Field(
         default_factory=list,
         description="Browser origins besides the notifier's own allowed to open sessions "
         "(CORS with credentials on long-polling, the Origin check on both transports)",
     )
-    kafka_bootstrap_servers: str = Field(
-        default="127.0.0.1:19092",
-        validation_alias=AliasChoices(
-            "NOTIFIER_KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP_SERVERS"
-        ),
-    )
-    ocs_topic_prefix: str = Field(
-        default="", validation_alias=AliasChoices("NOTIFIER_OCS_TOPIC_PREFIX", "OCS_TOPIC_PREFIX")
-    )
-    users_file: Path = Field(
-        default=Path("demo/users.json"),
-        validation_alias=AliasChoices("NOTIFIER_GWS_USERS_FILE", "GWS_USERS_FILE"),
-    )
-    session_secret: str = Field(
-        validation_alias=AliasChoices("NOTIFIER_GWS_SESSION_SECRET", "GWS_SESSION_SECRET"),
-        description="Shared with the gateway: verifies its session cookie",
-    )
-    otlp_endpoint: str | None = Field(
-        default=None,
-        validation_alias=AliasChoices("NOTIFIER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"),
-        description="OTLP/HTTP collector base URL (spans go to /v1/traces); none: no tracing",
-    )
-
-    @field_validator("session_secret")
-    @classmethod
-    def _secret_not_blank(cls, secret: str) -> str:
-        if not secret.strip():
-            raise ValueError("GWS_SESSION_SECRET must not be empty")
-        return secret
-
-    @field_validator("users_file")
-    @classmethod
-    def _users_file_exists(cls, path: Path) -> Path:
-        if not path.is_file():
-            raise ValueError(f"users file {path} does not exist")
-        return path
-
-    @property
-    def topics(self) -> TopicNames:
-        return TopicNames.with_prefix(self.ocs_topic_prefix)

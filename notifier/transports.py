@@ -13,11 +13,11 @@ from starlette.requests import Request as HttpRequest
 from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from agent_access.origins import OriginPolicy
+from agent_access.session import SESSION_COOKIE
 from notifier.bayeux import Bayeux, PendingConnect, Request
 from notifier.metrics import NotifierMetrics
 from notifier.sessions import Message
-from outbound_contracts.origins import OriginPolicy
-from outbound_contracts.session import SESSION_COOKIE
 
 # Tells tabs of one browser apart from browsers, for the `multiple-clients` advice.
 BROWSER_COOKIE = "BAYEUX_BROWSER"

@@ -11,11 +11,11 @@ import uvloop
 from pydantic import ValidationError
 from tqdm import tqdm  # type: ignore[import-untyped]
 
+from observability import logs
 from ocs_worker.calling_list import CallingListError, read_calling_list
 from ocs_worker.importer import import_rows
 from ocs_worker.service import OcsWorker
 from ocs_worker.settings import WorkerSettings
-from outbound_contracts import logs
 
 
 def main(argv: list[str] | None = None) -> int:

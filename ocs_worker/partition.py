@@ -13,6 +13,7 @@ from typing import Protocol
 from aiokafka import AIOKafkaProducer, TopicPartition
 from opentelemetry.trace import Span
 
+from observability.tracing import Tracing
 from ocs_worker.batches import TransactionRecords
 from ocs_worker.engine import apply
 from ocs_worker.metrics import WorkerMetrics
@@ -23,7 +24,6 @@ from outbound_contracts.commands import AddRecord, AgentCommand, Command, Update
 from outbound_contracts.deadline import appended_too_late
 from outbound_contracts.events import AgentOutcome, RecordsImported
 from outbound_contracts.topics import TopicNames, campaign_key, user_key
-from outbound_contracts.tracing import Tracing
 
 log = logging.getLogger(__name__)
 

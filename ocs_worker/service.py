@@ -12,6 +12,7 @@ import time
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 
+from observability.tracing import Tracing
 from ocs_worker.batches import BATCH_BYTES
 from ocs_worker.http import serving, status_app
 from ocs_worker.lane import Lane
@@ -20,7 +21,6 @@ from ocs_worker.partition import OwnedPartition, transactional_id
 from ocs_worker.restore import restore
 from ocs_worker.settings import WorkerSettings
 from ocs_worker.txn_retry import shorten_concurrent_transactions_backoff
-from outbound_contracts.tracing import Tracing
 
 log = logging.getLogger(__name__)
 

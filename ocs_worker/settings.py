@@ -1,21 +1,13 @@
 """Settings of the worker and its import command (env prefix `WORKER_`), read once in `main()`."""
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field
 
-from outbound_contracts.topics import TopicNames
+from service_settings.base import ServiceSettings, service_config
 
 
-class WorkerSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="WORKER_", frozen=True, populate_by_name=True)
+class WorkerSettings(ServiceSettings):
+    model_config = service_config("WORKER_")
 
-    kafka_bootstrap_servers: str = Field(
-        default="127.0.0.1:19092",
-        validation_alias=AliasChoices("WORKER_KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP_SERVERS"),
-    )
-    ocs_topic_prefix: str = Field(
-        default="", validation_alias=AliasChoices("WORKER_OCS_TOPIC_PREFIX", "OCS_TOPIC_PREFIX")
-    )
     group_id: str = Field(default="ocs-worker", min_length=1)
     batch_max_commands: int = Field(
         default=1000, gt=0, description="Most commands applied in one Kafka transaction"
@@ -33,17 +25,7 @@ class WorkerSettings(BaseSettings):
     import_timeout_seconds: float = Field(
         default=300.0, gt=0, description="How long the import waits for the worker's answers"
     )
-    log_level: str = Field(default="info", pattern="^(debug|info|warning|error)$")
     http_host: str = Field(
         default="127.0.0.1", description="Address of the /metrics, /healthz, /readyz listener"
     )
     http_port: int = Field(default=8082, ge=1, le=65535, description="Port of that listener")
-    otlp_endpoint: str | None = Field(
-        default=None,
-        validation_alias=AliasChoices("WORKER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"),
-        description="OTLP/HTTP collector base URL (spans go to /v1/traces); none: no tracing",
-    )
-
-    @property
-    def topics(self) -> TopicNames:
-        return TopicNames.with_prefix(self.ocs_topic_prefix)

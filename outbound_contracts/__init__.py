@@ -1,5 +1,7 @@
-"""The contracts the gateway, the OCS worker and the notifier share.
+"""The messages the gateway, the OCS worker and the notifier exchange over Kafka, and their
+documents: topic names and keys, commands, events, changelog entries and revocations, their
+codec, the AsyncAPI document, the released schemas and the compatibility gate.
 
-Kafka topic names and keys, the commands and events that cross Kafka, their codec, and the
-identity artefacts both HTTP services accept (users file, session token).
+Depends on pydantic only: an outside consumer can import it without our Kafka clients, web
+framework or tracing.
 """

@@ -27,7 +27,7 @@ from outbound_contracts.topics import (
     SESSION_REVOCATIONS_PARTITIONS,
     TOPIC_CONFIGS,
 )
-from outbound_contracts.tracing import TRACE_HEADERS
+from outbound_contracts.trace_headers import TRACE_HEADERS
 
 DOCUMENT = Path(__file__).resolve().parent.parent / "docs" / "asyncapi.json"
 SCHEMA_FORMAT = "application/schema+json;version=draft-2020-12"

@@ -1,6 +1,7 @@
 """Static checks of the compose files, quick and engine-free, beside `make test-containers`
 (tests/containers), which runs them for real."""
 
+import tomllib
 from typing import Any
 
 import yaml
@@ -84,7 +85,12 @@ def test_the_services_share_the_session_secret_and_users_file() -> None:
 def test_the_dockerfile_copies_every_package_the_distribution_installs() -> None:
     dockerfile = (REPO / "Dockerfile").read_text()
     assert dockerfile.splitlines()[1] == "FROM python:3.11-slim"
-    for package in ("outbound_contracts", "devstack", "gateway", "ocs_worker", "notifier"):
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
+    packages = [
+        name.rstrip("*") for name in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    ]
+    assert "agent_access" in packages
+    for package in packages:
         assert f"COPY {package} {package}" in dockerfile
 
 

@@ -1,8 +1,10 @@
 """docs/operations.md stays true of the code: every field of every settings class is a row of
-its service's table, under the environment variables that set it and with its default; every
-metric the services expose at /metrics is named there."""
+its service's table (or, inherited, of the table of shared settings), under the environment
+variables that set it and with its default; every metric the services expose at /metrics is
+named there."""
 
 import importlib
+import inspect
 import pkgutil
 import re
 import tomllib
@@ -34,17 +36,26 @@ def service_packages() -> list[str]:
 
 
 def settings_classes() -> list[type[BaseSettings]]:
-    """Every BaseSettings subclass defined in the installed packages, found by importing all
-    their modules."""
+    """Every settings class a program of ours builds (a BaseSettings subclass defined in the
+    installed packages that no other one extends), found by importing all their modules."""
     packages = service_packages()
     for package in packages:
         root = importlib.import_module(package)
         for module in pkgutil.walk_packages(root.__path__, f"{package}."):
             importlib.import_module(module.name)
-    return sorted(
-        (cls for cls in BaseSettings.__subclasses__() if cls.__module__.split(".")[0] in packages),
-        key=lambda cls: cls.__name__,
-    )
+    found: list[type[BaseSettings]] = []
+    pending = list(BaseSettings.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.__module__.split(".")[0] in packages and not cls.__subclasses__():
+            found.append(cls)
+    return sorted(found, key=lambda cls: cls.__name__)
+
+
+def own_fields(settings_class: type[BaseSettings]) -> set[str]:
+    """The fields the class declares itself; the rest come from a base two services share."""
+    return set(inspect.get_annotations(settings_class)) & set(settings_class.model_fields)
 
 
 def env_names(settings_class: type[BaseSettings], name: str, field: FieldInfo) -> set[str]:
@@ -97,18 +108,36 @@ def test_the_settings_classes_are_found() -> None:
     assert {"GatewaySettings", "WorkerSettings", "NotifierSettings", "DevstackSettings"} <= names
 
 
+def expected_rows(fields: dict[str, FieldInfo], names: dict[str, set[str]]) -> dict[str, str]:
+    return {" ".join(sorted(names[name])): documented_default(fields[name]) for name in fields}
+
+
+def documented_rows(section: str) -> dict[str, str]:
+    return {" ".join(sorted(names)): cells[1] for names, cells in table_rows(section).items()}
+
+
 @pytest.mark.parametrize("settings_class", settings_classes(), ids=lambda cls: cls.__name__)
-def test_every_setting_is_a_row_under_its_variables_with_its_default(
+def test_every_own_setting_is_a_row_under_its_variables_with_its_default(
     settings_class: type[BaseSettings],
 ) -> None:
-    rows = table_rows(section_of(f"`{settings_class.__name__}`"))
-    expected = {
-        frozenset(env_names(settings_class, name, field)): documented_default(field)
-        for name, field in settings_class.model_fields.items()
-    }
-    assert set(rows) == set(expected)
-    for names, default in expected.items():
-        assert rows[names][1] == f"`{default}`", sorted(names)
+    own = {name: settings_class.model_fields[name] for name in own_fields(settings_class)}
+    names = {name: env_names(settings_class, name, field) for name, field in own.items()}
+    expected = {row: f"`{default}`" for row, default in expected_rows(own, names).items()}
+    assert documented_rows(section_of(f"`{settings_class.__name__}`")) == expected
+
+
+def test_every_shared_setting_is_one_row_under_every_service_s_variables() -> None:
+    """A field the services inherit is listed once, under the names of every service that
+    reads it."""
+    fields: dict[str, FieldInfo] = {}
+    names: dict[str, set[str]] = {}
+    for settings_class in settings_classes():
+        for name, field in settings_class.model_fields.items():
+            if name not in own_fields(settings_class):
+                fields[name] = field
+                names.setdefault(name, set()).update(env_names(settings_class, name, field))
+    expected = {row: f"`{default}`" for row, default in expected_rows(fields, names).items()}
+    assert documented_rows(section_of("shared by the services")) == expected
 
 
 async def exposed_metric_names(app: FastAPI | Starlette) -> set[str]:

@@ -20,7 +20,15 @@ from tests.kafka import REPO
 pytestmark = pytest.mark.kafka
 
 EXAMPLE = REPO / "examples" / "events_consumer.py"
-OUR_PACKAGES = {"outbound_contracts", "gateway", "ocs_worker", "notifier", "devstack"}
+OUR_PACKAGES = {
+    "outbound_contracts",
+    "agent_access",
+    "observability",
+    "gateway",
+    "ocs_worker",
+    "notifier",
+    "devstack",
+}
 
 
 def outcome(kind: type[UserEventRaised | CommandFailed], **fields: object) -> bytes:

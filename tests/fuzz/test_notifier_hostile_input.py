@@ -10,7 +10,7 @@ import httpx
 import pytest
 import websockets
 
-from outbound_contracts.session import SESSION_COOKIE
+from agent_access.session import SESSION_COOKIE
 from tests.fuzz.bayeux_replies import Message, assert_long_polling_reply, parse_replies
 from tests.notifier.conftest import RunningNotifier, basic
 from tests.notifier.raw import RawBayeux

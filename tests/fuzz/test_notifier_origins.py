@@ -16,7 +16,7 @@ import websockets
 from websockets.exceptions import InvalidStatus
 from websockets.typing import Origin
 
-from outbound_contracts.session import SESSION_COOKIE
+from agent_access.session import SESSION_COOKIE
 from tests.notifier.conftest import EventWriter, RunningNotifier, StartNotifier, session_token
 from tests.notifier.vectors import outcome_for
 

@@ -49,7 +49,7 @@ def settings(**overrides: Any) -> GatewaySettings:
 def kafka_settings(bootstrap: str, topics: TopicNames, **overrides: Any) -> GatewaySettings:
     """Settings of a gateway that publishes to `topics` on the broker at `bootstrap`."""
     prefix = topics.commands.removesuffix("ocs.commands")
-    return settings(kafka_bootstrap_servers=bootstrap, topic_prefix=prefix, **overrides)
+    return settings(kafka_bootstrap_servers=bootstrap, ocs_topic_prefix=prefix, **overrides)
 
 
 @asynccontextmanager

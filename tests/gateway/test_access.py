@@ -4,10 +4,10 @@ import asyncio
 
 import httpx
 
+from agent_access.identity import UserDirectory
+from agent_access.session import SESSION_COOKIE
 from gateway.kafka import InMemoryPublisher
-from outbound_contracts.identity import UserDirectory
-from outbound_contracts.session import SESSION_COOKIE
-from tests.contracts.test_credentials import authenticator
+from tests.agent_access.test_credentials import authenticator
 from tests.gateway.conftest import USERS_FILE, basic, running_gateway, settings, vector
 
 REJECT = vector("reject-record")["request"]

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from agent_access.session import SESSION_COOKIE
 from gateway.kafka import InMemoryPublisher
-from outbound_contracts.session import SESSION_COOKIE
 from tests.gateway.conftest import basic, running_gateway, settings, vector
 
 DESK = "http://desk.example:8443"

@@ -12,11 +12,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from agent_access.identity import UserDirectory
+from agent_access.session import SESSION_COOKIE
 from devstack.broker import free_port
 from gateway.__main__ import main
 from gateway.kafka import InMemoryPublisher
-from outbound_contracts.identity import UserDirectory
-from outbound_contracts.session import SESSION_COOKIE
 from outbound_contracts.topics import TopicNames
 from tests.gateway.conftest import (
     USERS_FILE,

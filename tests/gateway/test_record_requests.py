@@ -5,9 +5,9 @@ from typing import Any
 import httpx
 import pytest
 
+from agent_access.session import SESSION_COOKIE
 from gateway.kafka import InMemoryPublisher
 from outbound_contracts.commands import CancelRecord, RejectRecord
-from outbound_contracts.session import SESSION_COOKIE
 from outbound_contracts.vocabulary import ChainAttribute
 from tests.gateway.conftest import basic, vector
 

@@ -6,8 +6,8 @@ import time
 
 import httpx
 
+from agent_access.identity import hash_password, verify_password
 from gateway.kafka import InMemoryPublisher
-from outbound_contracts.identity import hash_password, verify_password
 from tests.gateway.conftest import basic, running_gateway, settings
 
 GUESSES = 1000

@@ -4,8 +4,8 @@ real broker: tests/notifier/test_revocation.py."""
 
 import httpx
 
+from agent_access.session import SESSION_COOKIE
 from gateway.kafka import InMemoryPublisher
-from outbound_contracts.session import SESSION_COOKIE
 from tests.gateway.conftest import basic, running_gateway, settings
 
 SIGN_OUT = {"operationName": "EndContactCenterSession"}

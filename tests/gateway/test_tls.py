@@ -4,9 +4,9 @@ session cookie, HSTS and the other security headers; without TLS, the headers bu
 import httpx
 import pytest
 
+from agent_access.session import SESSION_COOKIE
 from devstack.broker import free_port
 from gateway.__main__ import server_config
-from outbound_contracts.session import SESSION_COOKIE
 from outbound_contracts.topics import TopicNames
 from tests.gateway.conftest import basic, kafka_settings
 from tests.serving import serving

@@ -21,13 +21,13 @@ import pytest
 import uvicorn
 from aiokafka import AIOKafkaProducer
 
+from agent_access.identity import UserDirectory, hash_password
+from agent_access.session import issue_session_token
 from devstack.broker import free_port
 from notifier.app import Notifier, create_app
 from notifier.settings import NotifierSettings
 from outbound_contracts.codec import encode
 from outbound_contracts.events import CommandFailed, RecordsImported, UserEventRaised
-from outbound_contracts.identity import UserDirectory, hash_password
-from outbound_contracts.session import issue_session_token
 from outbound_contracts.topics import TopicNames, user_key
 
 SESSION_SECRET = "notifier-tests-secret"

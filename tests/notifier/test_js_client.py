@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from outbound_contracts.session import SESSION_COOKIE
+from agent_access.session import SESSION_COOKIE
 from tests.notifier.conftest import EventWriter, RunningNotifier, basic, session_token
 from tests.notifier.js import js_client
 from tests.notifier.vectors import (

@@ -10,7 +10,7 @@ import httpx
 import pytest
 import websockets
 
-from outbound_contracts.session import SESSION_COOKIE, issue_session_token
+from agent_access.session import SESSION_COOKIE, issue_session_token
 from tests.notifier.conftest import RunningNotifier, StartNotifier, basic
 from tests.notifier.raw import RawBayeux
 

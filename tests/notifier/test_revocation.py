@@ -16,7 +16,7 @@ import httpx
 import pytest
 import websockets
 
-from outbound_contracts.session import SESSION_COOKIE
+from agent_access.session import SESSION_COOKIE
 from outbound_contracts.topics import TopicNames
 from tests.gateway.conftest import kafka_settings, running_gateway
 from tests.kafka import REPO

@@ -19,9 +19,9 @@ import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 
+from agent_access.identity import UserDirectory
+from agent_access.session import SESSION_COOKIE, issue_session_token
 from devstack.broker import free_port
-from outbound_contracts.identity import UserDirectory
-from outbound_contracts.session import SESSION_COOKIE, issue_session_token
 from tests.conftest import fresh_topics
 from tests.kafka import REPO
 from tests.system.browser import OUTCOME_WITHIN_MS, Desk, chromium

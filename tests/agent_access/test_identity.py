@@ -3,8 +3,8 @@ import hashlib
 import hmac
 import json
 
-from outbound_contracts import base64url
-from outbound_contracts.identity import (
+from agent_access import base64url
+from agent_access.identity import (
     Device,
     UserAccount,
     UserDirectory,
@@ -12,7 +12,7 @@ from outbound_contracts.identity import (
     parse_basic_authorization,
     verify_password,
 )
-from outbound_contracts.session import (
+from agent_access.session import (
     issue_session_token,
     password_version,
     read_session_claims,

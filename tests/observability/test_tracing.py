@@ -5,7 +5,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from outbound_contracts.tracing import Tracing
+from observability.tracing import Tracing
 
 
 def recording() -> tuple[Tracing, InMemorySpanExporter]:

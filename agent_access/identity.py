@@ -12,8 +12,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from outbound_contracts import base64url
-from outbound_contracts.session import password_version
+from agent_access import base64url
+from agent_access.session import password_version
 
 OUTBOUND_FEATURE = "api-voice-outbound"
 

@@ -11,9 +11,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Literal
 
-from outbound_contracts.identity import UserAccount, UserDirectory, parse_basic_authorization
-from outbound_contracts.session import SessionVerifier
-from outbound_contracts.sign_in_throttle import SignInThrottle
+from agent_access.identity import UserAccount, UserDirectory, parse_basic_authorization
+from agent_access.session import SessionVerifier
+from agent_access.sign_in_throttle import SignInThrottle
 
 SignInRefusal = Literal["failed", "throttled"]
 

@@ -4,10 +4,10 @@ from typing import Any
 
 import pytest
 
-from outbound_contracts.credentials import Authenticator, SignInRefusal, SignInThrottled
-from outbound_contracts.identity import Device, UserAccount, UserDirectory, hash_password
-from outbound_contracts.session import RevokedSessions, SessionVerifier, issue_session_token
-from outbound_contracts.sign_in_throttle import SignInThrottle, ThrottlePolicy
+from agent_access.credentials import Authenticator, SignInRefusal, SignInThrottled
+from agent_access.identity import Device, UserAccount, UserDirectory, hash_password
+from agent_access.session import RevokedSessions, SessionVerifier, issue_session_token
+from agent_access.sign_in_throttle import SignInThrottle, ThrottlePolicy
 
 UNLIMITED = ThrottlePolicy(
     max_failures_per_user=10**6, max_failures_per_address=10**6, window_s=1, lockout_s=1

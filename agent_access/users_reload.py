@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from outbound_contracts.identity import UserAccount, UserDirectory, UsersFile
+from agent_access.identity import UserAccount, UserDirectory, UsersFile
 
 ReloadResult = Literal["loaded", "failed"]
 

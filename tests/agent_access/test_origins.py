@@ -3,8 +3,8 @@
 import pytest
 from pydantic import ValidationError
 
+from agent_access.origins import OriginPolicy, parse_origin
 from notifier.settings import NotifierSettings
-from outbound_contracts.origins import OriginPolicy, parse_origin
 
 POLICY = OriginPolicy(["https://Desk.example", "http://127.0.0.1:8080"])
 

@@ -9,7 +9,6 @@ attribute check per message (no provider, no propagation, no instrumentation).
 
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any
 
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
@@ -17,20 +16,6 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import Span, SpanKind, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
-
-TRACEPARENT = "traceparent"
-TRACESTATE = "tracestate"
-_TRACEPARENT_PATTERN = "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
-
-TRACE_HEADERS: dict[str, Any] = {
-    "type": "object",
-    "description": "W3C trace context of the command's trace, when tracing is on "
-    "(https://www.w3.org/TR/trace-context/); absent otherwise",
-    "properties": {
-        TRACEPARENT: {"type": "string", "pattern": _TRACEPARENT_PATTERN},
-        TRACESTATE: {"type": "string"},
-    },
-}
 
 KafkaHeaders = Sequence[tuple[str, bytes]]
 _W3C = TraceContextTextMapPropagator()

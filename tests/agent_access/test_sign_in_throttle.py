@@ -1,6 +1,6 @@
 """The sign-in throttle on its own, on a clock the test moves."""
 
-from outbound_contracts.sign_in_throttle import SignInThrottle, ThrottlePolicy
+from agent_access.sign_in_throttle import SignInThrottle, ThrottlePolicy
 
 POLICY = ThrottlePolicy(
     max_failures_per_user=3, max_failures_per_address=5, window_s=60, lockout_s=10

@@ -4,15 +4,15 @@ taken in again when it changes, and whose sessions that ends."""
 import json
 from pathlib import Path
 
-from outbound_contracts.identity import Device, UserAccount, UserDirectory, hash_password
-from outbound_contracts.session import (
+from agent_access.identity import Device, UserAccount, UserDirectory, hash_password
+from agent_access.session import (
     RevokedSessions,
     SessionVerifier,
     issue_session_token,
     token_id,
 )
-from outbound_contracts.users_reload import ReloadResult, UsersFileWatcher
-from tests.contracts.test_credentials import CountingDirectory, authenticator, basic
+from agent_access.users_reload import ReloadResult, UsersFileWatcher
+from tests.agent_access.test_credentials import CountingDirectory, authenticator, basic
 
 
 def account(name: str, password_hash: str, **fields: object) -> UserAccount:

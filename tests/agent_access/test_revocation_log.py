@@ -9,10 +9,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from outbound_contracts.background_producer import BackgroundProducer
-from outbound_contracts.revocation_log import RevocationReader, RevocationWriter
+from agent_access.revocation_log import RevocationReader
+from agent_access.session import RevokedSessions
+from gateway.background_producer import BackgroundProducer
+from gateway.revocation_writer import RevocationWriter
 from outbound_contracts.revocations import SessionRevoked
-from outbound_contracts.session import RevokedSessions
 from outbound_contracts.topics import TopicNames
 
 pytestmark = pytest.mark.kafka

@@ -15,7 +15,7 @@ import json
 import secrets
 from typing import NamedTuple
 
-from outbound_contracts import base64url
+from agent_access import base64url
 
 SESSION_COOKIE = "GWS_SESSION"
 

@@ -1,6 +1,6 @@
-"""`ocs.session-revocations` on Kafka: the gateway writes a revocation (acks=all) before it
-answers a sign-out; every gateway and notifier reads the topic from the beginning into its deny
-list, and keeps reading. Entries whose tokens have expired are skipped and dropped."""
+"""`ocs.session-revocations` on Kafka, read: every gateway and notifier reads the topic from the
+beginning into its deny list, and keeps reading. Entries whose tokens have expired are skipped
+and dropped. The gateway writes them (`gateway.revocation_writer`)."""
 
 import asyncio
 import logging
@@ -11,10 +11,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
-from outbound_contracts.background_producer import BackgroundProducer
-from outbound_contracts.codec import ContractViolation, decode_revocation, encode
+from agent_access.session import RevokedSessions
+from outbound_contracts.codec import ContractViolation, decode_revocation
 from outbound_contracts.revocations import SessionRevoked
-from outbound_contracts.session import RevokedSessions
 
 log = logging.getLogger(__name__)
 
@@ -113,29 +112,3 @@ async def _partitions(bootstrap_servers: str, topic: str) -> list[TopicPartition
 
 async def _reached(consumer: AIOKafkaConsumer, target: dict[TopicPartition, int]) -> bool:
     return all([await consumer.position(partition) >= end for partition, end in target.items()])
-
-
-class RevocationWriteFailed(Exception):
-    """The broker did not acknowledge the revocation in time: the session was not ended."""
-
-
-class RevocationWriter:
-    """Revocations through an idempotent acks=all producer of the revocations topic, which the
-    gateway's lifespan starts and stops. A broker away at start does not stop the gateway: the
-    producer keeps connecting in the background, and sign-outs fail (503) until it is
-    connected; a write waits for the broker no longer than the producer's bound."""
-
-    def __init__(self, producer: BackgroundProducer) -> None:
-        self._kafka = producer
-
-    async def write(self, revocation: SessionRevoked) -> None:
-        """Return once the broker has it (acks=all); RevocationWriteFailed otherwise."""
-        if not self._kafka.connected:
-            raise RevocationWriteFailed("not connected to the message broker")
-        try:
-            async with asyncio.timeout(self._kafka.timeout_s):
-                await self._kafka.send_and_wait(encode(revocation), key=revocation.key)
-        except (TimeoutError, KafkaError) as error:
-            raise RevocationWriteFailed(
-                f"the message broker did not confirm it: {error!r}"
-            ) from error

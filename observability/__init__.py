@@ -1,0 +1,1 @@
+"""What every service does the same way to be observed: JSON logs and tracing."""
