@@ -12,13 +12,9 @@ from gateway.errors import not_accepted
 from observability.tracing import Tracing
 from outbound_contracts.codec import encode
 from outbound_contracts.commands import AgentCommand
-from outbound_contracts.deadline import LOG_APPEND_TIME, appended_too_late
+from outbound_contracts.deadline import ANSWER_GRACE_NS, LOG_APPEND_TIME, appended_too_late
 
 log = logging.getLogger(__name__)
-
-_ACK_GRACE_SHARE = 0.25
-"""Of the publish bound, the part left after a command's deadline for its acknowledgement to
-travel back: a command appended in time is then acknowledged before the gateway gives up."""
 
 
 class CommandPublisher(Protocol):
@@ -43,13 +39,16 @@ class KafkaCommandPublisher:
         self._kafka = producer
         self._tracing = tracing
         self._timeout = producer.timeout_s
-        self._deadline_ns = int(producer.timeout_s * (1 - _ACK_GRACE_SHARE) * 1e9)
+        # The worker takes a command uncommitted after accept_by + the grace for one the
+        # gateway answered 503: the gateway gives up then, not later.
+        self._deadline_ns = int(producer.timeout_s * 1e9) - ANSWER_GRACE_NS
         self._warned_of_producer_timestamps = False
 
     async def publish(self, command: AgentCommand) -> None:
         if not self._kafka.connected:
             raise not_accepted("the gateway is not connected to the message broker")
-        command = command.model_copy(update={"accept_by_ns": time_ns() + self._deadline_ns})
+        accept_by_ns = time_ns() + self._deadline_ns
+        command = command.model_copy(update={"accept_by_ns": accept_by_ns})
         started = monotonic()
         try:
             async with asyncio.timeout(self._timeout):
@@ -62,6 +61,10 @@ class KafkaCommandPublisher:
             raise not_accepted("the message broker did not confirm it in time") from error
         except KafkaError as error:
             raise not_accepted(f"the message broker refused it ({type(error).__name__})") from error
+        if time_ns() > accept_by_ns + ANSWER_GRACE_NS:
+            # Our event loop took the acknowledgement late: the worker may have seen the
+            # command uncommitted after the answer was due, and will not apply it.
+            raise not_accepted("the message broker confirmed it too late; it will not be applied")
         if appended_too_late(command, written.timestamp, written.timestamp_type):
             self._diagnose_late(command, written.timestamp, monotonic() - started)
             raise not_accepted("the message broker took it too late; it will not be applied")
