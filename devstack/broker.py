@@ -60,9 +60,9 @@ class Quorum:
     cluster_id: str
     controller_ports: tuple[int, ...]
     """Node N's controller listens on `controller_ports[N - 1]`."""
-    session_timeout_ms: int = 3000
-    heartbeat_interval_ms: int = 500
-    replica_lag_ms: int = 3000
+    session_timeout_ms: int = 2000
+    heartbeat_interval_ms: int = 250
+    replica_lag_ms: int = 2000
 
     @property
     def voters(self) -> str:

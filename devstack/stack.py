@@ -17,7 +17,7 @@ from pathlib import Path
 from types import FrameType
 
 from devstack.broker import LocalBroker
-from devstack.cluster import LocalCluster
+from devstack.cluster import GATEWAY_PUBLISH_BOUND_S, LocalCluster
 from devstack.console import follow, is_terminal
 from devstack.kafka_dist import ensure_kafka_libs
 from devstack.processes import spawn, terminate
@@ -147,7 +147,9 @@ def _services(settings: DevstackSettings, bootstrap: str) -> list[Service]:
     secret_file = settings.state_dir / "session-secret"
     if not secret_file.exists():
         secret_file.write_text(secrets.token_urlsafe(32))
+    cluster = {"GATEWAY_PUBLISH_TIMEOUT_SECONDS": str(GATEWAY_PUBLISH_BOUND_S)}
     common = {
+        **(cluster if settings.brokers > 1 else {}),
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "GWS_SESSION_SECRET": secret_file.read_text().strip(),
