@@ -46,6 +46,13 @@ class Replies:
 
     ledger: Ledger = field(default_factory=Ledger)
     timeline: list[tuple[float, float, bool]] = field(default_factory=list)
+    readiness: Counter[int] = field(default_factory=Counter)
+    """The gateway's `/readyz` statuses, asked every 0.5 s during the load."""
+
+    async def watch_readiness(self, http: httpx.AsyncClient, done: asyncio.Event) -> None:
+        while not done.is_set():
+            self.readiness[(await http.get("/readyz")).status_code] += 1
+            await asyncio.sleep(0.5)
 
     async def post(self, http: httpx.AsyncClient, request: Request, ledger: Ledger) -> None:
         sent = time.monotonic()
@@ -73,7 +80,7 @@ class Replies:
         runs = ", ".join(f"{run:.1f}" for run in self.refusals_s())
         return (
             f"accepted {len(self.ledger.accepted)}, refused {len(self.ledger.refused)}, "
-            f"refused in a row for [{runs}] s"
+            f"refused in a row for [{runs}] s, /readyz {dict(self.readiness)}"
         )
 
 
@@ -119,13 +126,14 @@ async def under_load(
             )
             for desktop in desktops
         ]
+        watching = asyncio.create_task(replies.watch_readiness(http, done))
         try:
             await asyncio.sleep(3)
             await break_it()
             await asyncio.sleep(5)  # and after it
         finally:
             done.set()
-            await asyncio.gather(*loads)
+            await asyncio.gather(*loads, watching)
 
 
 async def check_promises(system: System, replies: Replies) -> None:
@@ -230,6 +238,8 @@ async def test_two_brokers_at_once_lose_the_quorum_and_come_back(
     await under_load(system, replies, kill_two)
     await check_promises(system, replies)
     print(replies.summary(), f"outage {outage[0]:.1f} s")
-    # Without a majority nothing is committed: refused for the outage, not much longer.
+    # Without a majority nothing is committed: refused for the outage, not much longer, and
+    # the gateway says so.
     assert replies.ledger.refused
+    assert replies.readiness[503] > 0
     assert replies.longest_refusal_s() <= outage[0] + REFUSED_IN_A_ROW_S
