@@ -27,8 +27,9 @@ _UNREACHABLE = frozenset(
 
 class OncePerOutage(logging.Filter):
     """On the handler: passes an aiokafka warning or error the first time it is said of a
-    broker (its first argument: node id or address), drops repeats until it has been quiet for
-    `QUIET_S`, and notes on the next one how many were dropped. Other records pass untouched."""
+    broker (its arguments but the last, the error: node id, or host and port), drops repeats
+    until it has been quiet for `QUIET_S`, and notes on the next one how many were dropped.
+    Other records pass untouched."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
@@ -40,7 +41,7 @@ class OncePerOutage(logging.Filter):
         if not record.name.startswith("aiokafka") or record.levelno < logging.WARNING:
             return True
         template = str(record.msg)
-        about = str(record.args[0]) if isinstance(record.args, tuple) and record.args else ""
+        about = _about(record.args)
         key = (record.name, template, about)
         now = self._clock()
         last = self._last.get(key)
@@ -53,3 +54,9 @@ class OncePerOutage(logging.Filter):
         if dropped := self._dropped.pop(key, 0):
             record.repeats_dropped = dropped
         return True
+
+
+def _about(args: object) -> str:
+    if not isinstance(args, tuple) or not args:
+        return ""
+    return str(args[:-1] if len(args) > 1 else args)

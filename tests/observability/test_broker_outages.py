@@ -34,6 +34,16 @@ def test_an_outage_is_one_warning_per_broker_and_the_next_outage_another() -> No
     assert again.repeats_dropped == 399  # type: ignore[attr-defined]
 
 
+def test_each_address_is_a_broker_of_its_own() -> None:
+    once = OncePerOutage(Clock())
+    template = 'Unable connect to "%s:%s": %s'
+    passed = [
+        once.filter(logging.LogRecord("aiokafka", logging.ERROR, __file__, 1, template, a, None))
+        for a in [("127.0.0.1", 19092, "refused"), ("127.0.0.1", 19093, "refused")] * 3
+    ]
+    assert passed == [True, True, False, False, False, False]
+
+
 def test_other_records_pass_untouched() -> None:
     once = OncePerOutage(Clock())
     ours = logging.LogRecord("gateway", logging.ERROR, __file__, 1, "x %s", (1,), None)
