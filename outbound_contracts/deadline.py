@@ -23,9 +23,11 @@ ANSWER_GRACE_NS = 500_000_000
 """How long after `accept_by_ns` the gateway answers at the latest: the time an acknowledgement
 of an append in time has to come back. A command committed later was answered 503."""
 
-OBSERVATION_MARGIN_NS = 250_000_000
+OBSERVATION_MARGIN_NS = 1_000_000_000
 """How much later than the broker's reply a worker may note what the reply said (its event
-loop's lag): an observation is trusted as that much older than noted."""
+loop's lag, which on a loaded machine reaches hundreds of milliseconds): an observation is
+trusted as that much older than noted. Too small, and a command the gateway accepted could be
+taken for a late one; too large, and a late commit within it goes unnoticed."""
 
 
 def appended_too_late(command: AgentCommand, timestamp_ms: int, timestamp_type: int) -> bool:
