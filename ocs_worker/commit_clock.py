@@ -5,9 +5,10 @@ import bisect
 
 
 class CommitClock:
-    """Observations of one partition's committed end (the offset a read_committed fetch stops
-    at) and the latest time each was seen. Ends only grow: a lower one (a new leader whose high
-    watermark lags a moment) is ignored rather than taken for a record not yet committed."""
+    """Observations of one partition's committed end (its high watermark: every record below
+    it is on every in-sync replica) and the latest time each was seen. Ends only grow: a lower
+    one (a new leader whose high watermark lags a moment) is ignored rather than taken for a
+    record not yet committed."""
 
     def __init__(self) -> None:
         self._ends: list[int] = []

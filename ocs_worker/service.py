@@ -92,11 +92,12 @@ class OcsWorker(ConsumerRebalanceListener):  # type: ignore[misc]
             await self._release(list(self._owned))
 
     def _note_committed_ends(self, consumer: AIOKafkaConsumer) -> None:
-        """Each partition's committed end as its last fetch saw it: after the records handed
+        """Each partition's committed end (its high watermark: replicated, whatever the
+        transactions of other producers) as its last fetch saw it: after the records handed
         over above (they are below it), before any beyond it can be fetched."""
         for tp, lane in self._owned.items():
             lane.partition.commit_clock.observe(
-                consumer.last_stable_offset(tp), consumer.last_poll_timestamp(tp)
+                consumer.highwater(tp), consumer.last_poll_timestamp(tp)
             )
 
     def _pace(self, consumer: AIOKafkaConsumer) -> None:
