@@ -37,7 +37,9 @@ pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(420)]
 PERIOD_S = 0.1
 """Each desktop's pace: two desktops, up to 20 commands a second."""
 REFUSED_IN_A_ROW_S = 5.0
-"""The longest a desktop may see its commands refused one after another (issue 22)."""
+"""The longest a desktop may see its commands refused one after another when one broker goes
+(issue 22). With the cluster's publish bound (8 s) a refusal alone takes longer: in a single
+broker's failover commands get a late 0 instead, and none may be refused."""
 
 
 @dataclass
@@ -202,7 +204,7 @@ async def test_the_leader_of_most_partitions_sigkilled_then_restarted_then_left_
     await check_promises(system, replies)
     print(replies.summary(), f"killed nodes {victims}")
     assert len(replies.ledger.accepted) > 100
-    assert replies.longest_refusal_s() <= REFUSED_IN_A_ROW_S
+    assert replies.longest_refusal_s() <= REFUSED_IN_A_ROW_S  # so far: nothing refused
 
 
 async def test_a_rolling_restart_of_all_three(cluster_system: tuple[LocalCluster, System]) -> None:
@@ -242,4 +244,4 @@ async def test_two_brokers_at_once_lose_the_quorum_and_come_back(
     # the gateway says so.
     assert replies.ledger.refused
     assert replies.readiness[503] > 0
-    assert replies.longest_refusal_s() <= outage[0] + REFUSED_IN_A_ROW_S
+    assert replies.longest_refusal_s() <= outage[0] + GATEWAY_PUBLISH_BOUND_S
