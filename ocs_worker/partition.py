@@ -16,6 +16,7 @@ from opentelemetry.trace import Span
 
 from observability.tracing import Tracing
 from ocs_worker.batches import TransactionRecords
+from ocs_worker.commit_clock import CommitClock
 from ocs_worker.engine import apply
 from ocs_worker.metrics import WorkerMetrics
 from ocs_worker.state import CampaignKey, PartitionState
@@ -28,7 +29,7 @@ from outbound_contracts.commands import (
     DeliverDueCallbacks,
     UpdateRecord,
 )
-from outbound_contracts.deadline import appended_too_late
+from outbound_contracts.deadline import appended_too_late, committed_too_late
 from outbound_contracts.events import AgentOutcome, RecordsImported
 from outbound_contracts.time_zones import is_time_zone
 from outbound_contracts.topics import TopicNames, campaign_key, user_key
@@ -66,6 +67,8 @@ class OwnedPartition:
     missed_after_seconds: int
     next_offset: int | None = None
     """Offsets below this are already committed: a stale fetch must not apply them again."""
+    commit_clock: CommitClock = field(default_factory=CommitClock)
+    """Fed by the consumer's fetches; tells a command committed after its 503."""
     _timers_written: set[CampaignKey] = field(default_factory=set)
     """Campaigns with a DeliverDueCallbacks written and not yet applied."""
 
@@ -95,6 +98,7 @@ class OwnedPartition:
         self.metrics.transactions.labels("committed").inc()
         self.metrics.transaction_seconds.observe(time.perf_counter() - began)
         self.next_offset = messages[-1].offset + 1
+        self.commit_clock.forget_before(self.next_offset)
         return len(messages)
 
     async def _handle(self, message: Record, records: TransactionRecords) -> None:
@@ -114,7 +118,7 @@ class OwnedPartition:
             reason = "wrong_key"
             _check_key(command, message.key)
             reason = "expired"
-            _check_deadline(command, message)
+            _check_deadline(command, message, self.commit_clock.uncommitted_at(message.offset))
         except ContractViolation as violation:
             log.warning("dead-lettering %s@%d: %s", self.source, message.offset, violation)
             await self._dead_letter(message, str(violation), reason, records)
@@ -235,12 +239,19 @@ def _check_key(command: Command, key: bytes | None) -> None:
         )
 
 
-def _check_deadline(command: Command, message: Record) -> None:
-    """A command the broker appended after its deadline was answered 503: never applied."""
-    if isinstance(command, AgentCommand) and appended_too_late(
-        command, message.timestamp, message.timestamp_type
-    ):
-        late_ms = message.timestamp - (command.accept_by_ns or 0) // 1_000_000
+def _check_deadline(command: Command, message: Record, uncommitted_at_ms: int | None) -> None:
+    """A command the broker appended after its deadline, or that was still uncommitted when
+    the gateway's answer was due, was answered 503: never applied."""
+    if not isinstance(command, AgentCommand):
+        return
+    deadline_ms = (command.accept_by_ns or 0) // 1_000_000
+    if appended_too_late(command, message.timestamp, message.timestamp_type):
         raise ContractViolation(
-            f"expired: appended {late_ms} ms after its deadline; the gateway answered 503"
+            f"expired: appended {message.timestamp - deadline_ms} ms after its deadline; "
+            "the gateway answered 503"
+        )
+    if committed_too_late(command, uncommitted_at_ms):
+        raise ContractViolation(
+            f"expired: still uncommitted {(uncommitted_at_ms or 0) - deadline_ms} ms after its "
+            "deadline; the gateway answered 503"
         )
