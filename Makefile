@@ -1,4 +1,5 @@
-# The two commands of the README: `make run` and `make test`. Everything else is their plumbing.
+# The two commands of the README: `make run` and `make test` (and `make unit`, the fast loop
+# beside them). Everything else is their plumbing.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -8,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 UV_VERSION := 0.13.9
 UV := $(VENV)/bin/uv
 
-.PHONY: run test check audit install lock bench clean vendor-cometd promtool test-containers compose-up compose-down
+.PHONY: run test unit check audit install lock bench clean vendor-cometd promtool test-containers compose-up compose-down
 
 run: $(INSTALLED)
 	$(PY) -m devstack run $(ARGS)
@@ -17,7 +18,12 @@ test: $(INSTALLED) tests/js/node_modules/.installed tests/asyncapi/node_modules/
 		$(CHROMIUM) promtool
 	$(MAKE) --no-print-directory check
 	$(MAKE) --no-print-directory audit
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not bench" $(PYTEST_ARGS)
+
+# The fast loop: no broker, no stack, no root, no long drill; each test within a CPU budget
+# (tests/unit_loop.py). The benchmark-only tests (`-m bench`) run with `$(PY) -m pytest -m bench`.
+unit: $(INSTALLED)
+	$(PY) -m pytest --unit -q $(PYTEST_ARGS)
 
 check: $(INSTALLED)
 	$(UV) lock --check --python $(PY)

@@ -1,5 +1,7 @@
 """Reusable pieces for gateway tests, and for end-to-end tests that need a gateway:
-`settings(...)`, `running_gateway(...)`, `basic(user)`, `vector(name)`, `read_commands(...)`."""
+`settings(...)`, `running_gateway(...)`, `basic(user)`, `vector(name)`, `read_commands(...)`;
+the fixtures `client` and `published` (a gateway per test), or `shared_client` and
+`shared_published` (one per module, for a module that binds them to those names)."""
 
 import asyncio
 import base64
@@ -105,3 +107,36 @@ async def client(published: InMemoryPublisher) -> AsyncIterator[httpx.AsyncClien
         httpx.AsyncClient(base_url=base_url) as http,
     ):
         yield http
+
+
+@pytest.fixture(scope="module")
+async def module_gateway() -> AsyncIterator[tuple[httpx.AsyncClient, InMemoryPublisher]]:
+    """One gateway (default settings) for a module whose tests share it: starting one per test
+    was most of their time."""
+    publisher = InMemoryPublisher()
+    async with (
+        running_gateway(settings(), publisher=publisher) as base_url,
+        httpx.AsyncClient(base_url=base_url) as http,
+    ):
+        yield http, publisher
+
+
+@pytest.fixture
+def shared_published(
+    module_gateway: tuple[httpx.AsyncClient, InMemoryPublisher],
+) -> InMemoryPublisher:
+    """The module gateway's publisher, emptied for this test."""
+    publisher = module_gateway[1]
+    publisher.published.clear()
+    return publisher
+
+
+@pytest.fixture
+def shared_client(
+    module_gateway: tuple[httpx.AsyncClient, InMemoryPublisher],
+    shared_published: InMemoryPublisher,
+) -> httpx.AsyncClient:
+    """The module gateway's client, without the cookies of an earlier test."""
+    http = module_gateway[0]
+    http.cookies.clear()
+    return http
