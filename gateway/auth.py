@@ -34,7 +34,6 @@ class Gatekeeper:
         metrics: GatewayMetrics,
         revoked: RevokedSessions,
     ) -> None:
-        self._directory = directory
         self._sessions = SessionVerifier(
             settings.session_secret, revoked, cache_size=_AUTH_CACHE_SIZE
         )
@@ -56,15 +55,14 @@ class Gatekeeper:
         `Retry-After` while the sign-in throttle holds the user name or address back)."""
         address = request.client.host if request.client else None
         try:
-            user_name = await self._authenticator.user_for(
+            account = await self._authenticator.account_for(
                 request.headers.get("authorization"),
                 request.cookies.get(SESSION_COOKIE),
                 address=address,
             )
         except SignInThrottled as throttled:
             raise sign_in_throttled(throttled.retry_after_s) from None
-        account = self._directory.get(user_name) if user_name is not None else None
-        if account is None or not account.enabled:
+        if account is None:
             raise access_denied()
         return account
 

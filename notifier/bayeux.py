@@ -133,13 +133,13 @@ class Bayeux:
         if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
             return _handshake_failure(message, "400::supportedConnectionTypes must be a list")
         try:
-            user_name = await self._auth.user_for(
+            account = await self._auth.account_for(
                 request.authorization, request.session_token, address=request.client_address
             )
         except SignInThrottled as throttled:
             self._metrics.handshakes_denied.inc()
             return _handshake_failure(message, f"403::Handshake denied: {throttled}")
-        if user_name is None:
+        if account is None:
             self._metrics.handshakes_denied.inc()
             log.info("handshake denied", extra={"transport": request.transport})
             return _handshake_failure(message, "403::Handshake denied: authentication required")
@@ -147,7 +147,9 @@ class Bayeux:
             return _handshake_failure(message, "403::Unsupported connection types")
         # Basic wins over the cookie: a session opened with Basic ends with no token's revocation.
         by_cookie = request.session_token if not request.authorization else None
-        session = self._registry.create(user_name, token_id(by_cookie) if by_cookie else None)
+        session = self._registry.create(
+            account.user_name, token_id(by_cookie) if by_cookie else None
+        )
         ext = message.get("ext")
         acknowledging = isinstance(ext, dict) and ext.get("ack") is True
         if acknowledging:
@@ -156,7 +158,7 @@ class Bayeux:
             "handshake",
             extra={
                 "client_id": session.client_id,
-                "user": user_name,
+                "user": account.user_name,
                 "transport": request.transport,
             },
         )

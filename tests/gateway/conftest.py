@@ -19,7 +19,10 @@ from aiokafka.partitioner import murmur2
 from devstack.broker import free_port
 from gateway.app import create_app
 from gateway.kafka import CommandPublisher, InMemoryPublisher
+from gateway.parameters import Receipt
+from gateway.record_requests import HELD_RECORD_OPERATIONS
 from gateway.settings import GatewaySettings
+from outbound_contracts.commands import AgentCommand
 from outbound_contracts.topics import TopicNames
 from tests.conftest import TEST_PARTITIONS
 from tests.kafka import REPO
@@ -39,6 +42,14 @@ def vector(name: str) -> dict[str, Any]:
 def basic(user: str, password: str = "password") -> dict[str, str]:
     token = base64.b64encode(f"{user}:{password}".encode()).decode()
     return {"Authorization": f"Basic {token}"}
+
+
+def held_record_command(
+    handle: str, body: dict[str, Any], *, user_name: str, received_at_ns: int
+) -> AgentCommand:
+    """The command the gateway builds from `body` posted to `/outbound-records/{handle}`."""
+    request = HELD_RECORD_OPERATIONS.model_for(body["operationName"]).parse(body)
+    return request.command(Receipt(user_name, received_at_ns), {"recordHandle": handle})
 
 
 def settings(**overrides: Any) -> GatewaySettings:

@@ -5,6 +5,7 @@ import httpx
 from agent_access.identity import UserDirectory
 from agent_access.session import SESSION_COOKIE
 from gateway.kafka import InMemoryPublisher
+from tests.agent_access.accounts import name_of
 from tests.agent_access.test_credentials import authenticator
 from tests.eventually import eventually
 from tests.gateway.conftest import (
@@ -35,7 +36,7 @@ async def test_the_session_cookie_is_http_only_and_the_notifier_accepts_it(
     # The notifier authenticates with the same Authenticator and the same shared secret.
     notifier_side = authenticator(UserDirectory.load(USERS_FILE), "test-secret", cache_size=0)
     token = response.cookies[SESSION_COOKIE]
-    assert await notifier_side.user_for(None, token) == "agent1"
+    assert name_of(await notifier_side.account_for(None, token)) == "agent1"
 
 
 async def test_a_cookie_signed_with_another_secret_is_access_denied(
