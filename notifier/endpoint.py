@@ -3,7 +3,7 @@
 A held connect keeps alive the coroutine frame of every layer it passed through: behind
 FastAPI's (error, telemetry, exception, exit-stack and body-limit middleware, router, route,
 request/response wrappers) that was ~8 KiB a session, more than the session itself
-(docs/performance.md, round 2). Here a request passes only the layers it needs.
+(docs/performance-history.md, round 2). Here a request passes only the layers it needs.
 """
 
 from collections.abc import Callable
