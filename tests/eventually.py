@@ -14,6 +14,13 @@ async def eventually(
 ) -> None:
     """Returns once `condition()` is true; fails the test when it is not within `within`
     seconds (a condition that hangs counts against the same bound)."""
+    if not await holds_within(condition, within=within, every=every):
+        raise AssertionError(f"not within {within} s: {what or condition}")
+
+
+async def holds_within(condition: Condition, *, within: float, every: float = 0.05) -> bool:
+    """Whether `condition()` became true within `within` seconds: for a test to which both
+    answers are findings (eventually() is the wait that must succeed)."""
     try:
         async with asyncio.timeout(within):
             while True:
@@ -21,7 +28,7 @@ async def eventually(
                 if inspect.isawaitable(holds):
                     holds = await holds
                 if holds:
-                    return
+                    return True
                 await asyncio.sleep(every)
     except TimeoutError:
-        raise AssertionError(f"not within {within} s: {what or condition}") from None
+        return False

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from tests.eventually import eventually
+from tests.eventually import eventually, holds_within
 
 
 async def test_it_returns_once_the_condition_holds() -> None:
@@ -41,3 +41,8 @@ async def test_a_condition_that_hangs_counts_against_the_bound() -> None:
 
     with pytest.raises(AssertionError, match="not within"):
         await eventually(hangs, within=0.05)
+
+
+async def test_holds_within_answers_either_way() -> None:
+    assert await holds_within(lambda: True, within=0.05)
+    assert not await holds_within(lambda: False, within=0.05, every=0.01)

@@ -14,7 +14,7 @@ import pytest
 from outbound_contracts.events import CommandFailed
 from outbound_contracts.topics import campaign_key
 from tests.conftest import TEST_PARTITIONS
-from tests.eventually import eventually
+from tests.eventually import eventually, holds_within
 from tests.gateway.conftest import default_partition
 from tests.ocs_worker.stream import (
     TransactionProbe,
@@ -70,11 +70,7 @@ async def abandoned(probe: TransactionProbe) -> bool:
     async def closed() -> bool:
         return not await probe.open()
 
-    try:
-        await eventually(closed, within=1, every=0.05)
-    except TimeoutError:
-        return True
-    return False
+    return not await holds_within(closed, within=1, every=0.05)
 
 
 async def test_sigkilled_workers_process_every_accepted_command_exactly_once(
