@@ -15,7 +15,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import GroupCoordinatorNotAvailableError
 
-from bench import kafka_tools
+from bench import kafka_tools, picking
 from bench.machine import busy_cpu_seconds
 from bench.report import BenchmarkResult, Row, Target, missed_by, number
 from bench.stack import PARTITIONS, BenchCluster, ChildProcess
@@ -25,6 +25,7 @@ from outbound_contracts.commands import CampaignCommand
 from outbound_contracts.topics import TopicNames
 
 RATE_GOAL = 25000.0
+PICKING_RATIO_GOAL = 2.0
 CAMPAIGNS = 12
 ACKNOWLEDGED = b'"UpdateCallCompletionStatsAcknowledge"'
 _TRANSACTION_MS = 20  # the worker's batch_max_ms: a commit about as often as the worker's
@@ -193,6 +194,7 @@ def run(cluster: BenchCluster, *, quick: bool) -> BenchmarkResult:
         Row("machine CPU while draining", ours.machine_cores, None, "cores"),
         Row("UpdateRecord acknowledged / sent", acknowledged, update_count, "events"),
     ]
+    result.rows += _picking_rows(result, records=20_000 if quick else 100_000)
     met = ours.rate >= RATE_GOAL
     verdict = f"{number(ours.rate)} commands/s against {number(RATE_GOAL)}"
     if not met:
@@ -204,6 +206,24 @@ def run(cluster: BenchCluster, *, quick: bool) -> BenchmarkResult:
             f"Only {acknowledged:,} of {update_count:,} UpdateRecord commands were acknowledged."
         )
     return result
+
+
+def _picking_rows(result: BenchmarkResult, records: int) -> list[Row]:
+    """GetPreviewRecord on the pure core with 99 % of the records outside their calling
+    window, against all inside: picking must not walk past the closed ones (issue 24)."""
+    picks = records // 200  # half the records in window: every pick meets about the same queue
+    all_in = picking.microseconds_per_pick(picking.campaign(records, 0.0), picks)
+    mostly_out = picking.microseconds_per_pick(picking.campaign(records, 0.99), picks)
+    ratio = mostly_out / all_in
+    result.targets.append(
+        Target(
+            "GetPreviewRecord with 99 % out of window <= 2x all in window",
+            ratio <= PICKING_RATIO_GOAL,
+            f"{number(mostly_out)} against {number(all_in)} µs, {number(ratio)}x, "
+            f"{records:,} records",
+        )
+    )
+    return [Row("GetPreviewRecord, 99 % out of window", mostly_out, all_in, "µs")]
 
 
 def _why(ours: Drain) -> str:

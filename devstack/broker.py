@@ -1,4 +1,5 @@
-"""A single-node KRaft broker on 127.0.0.1, run from the fetched jars.
+"""A KRaft node (broker and controller) on 127.0.0.1, run from the fetched jars: alone, or
+one of a cluster (`devstack.cluster`).
 
 The JVM never outlives the process that started it (see `processes.spawn`), even when that
 process is SIGKILLed.
@@ -8,18 +9,19 @@ import base64
 import socket
 import subprocess
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
-from devstack.processes import spawn, terminate
+from devstack.processes import Started, spawn, terminate
 from devstack.readiness import wait_for_broker
+from devstack.replication import SINGLE, Replication
 
 _LOG4J = Path(__file__).with_name("log4j2.properties")
 
 _SERVER_PROPERTIES = """\
 process.roles=broker,controller
-node.id=1
-controller.quorum.bootstrap.servers=127.0.0.1:{controller_port}
+node.id={node_id}
+{quorum}
 listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}
 advertised.listeners=PLAINTEXT://127.0.0.1:{port}
 inter.broker.listener.name=PLAINTEXT
@@ -27,13 +29,13 @@ controller.listener.names=CONTROLLER
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
 log.dirs={data_dir}
 num.partitions=1
-default.replication.factor=1
-min.insync.replicas=1
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+default.replication.factor={replication_factor}
+min.insync.replicas={min_insync_replicas}
+offsets.topic.replication.factor={replication_factor}
+transaction.state.log.replication.factor={replication_factor}
+transaction.state.log.min.isr={min_insync_replicas}
+share.coordinator.state.topic.replication.factor={replication_factor}
+share.coordinator.state.topic.min.isr={min_insync_replicas}
 group.initial.rebalance.delay.ms=0
 offsets.topic.num.partitions=1
 transaction.state.log.num.partitions=1
@@ -42,12 +44,42 @@ log.cleaner.backoff.ms=1000
 log.cleaner.dedupe.buffer.size=33554432
 """
 
+_FAILOVER_PROPERTIES = """\
+broker.session.timeout.ms={session_timeout_ms}
+broker.heartbeat.interval.ms={heartbeat_interval_ms}
+replica.lag.time.max.ms={replica_lag_ms}
+"""
+"""A cluster's: how soon a dead node is fenced and a silent follower leaves the ISRs, which is
+how long every write to a partition it replicates waits (docs/operations.md, "A cluster")."""
+
+
+@dataclass(frozen=True)
+class Quorum:
+    """The controllers every node of a cluster names (static voters), and its identity."""
+
+    cluster_id: str
+    controller_ports: tuple[int, ...]
+    """Node N's controller listens on `controller_ports[N - 1]`."""
+    session_timeout_ms: int = 2000
+    heartbeat_interval_ms: int = 250
+    replica_lag_ms: int = 2000
+
+    @property
+    def voters(self) -> str:
+        return ",".join(
+            f"{node}@127.0.0.1:{port}" for node, port in enumerate(self.controller_ports, 1)
+        )
+
+    @property
+    def replication(self) -> Replication:
+        return Replication.for_cluster_of(len(self.controller_ports))
+
 
 class BrokerFailed(RuntimeError):
     """The broker did not start or did not become ready; the message holds its log's tail."""
 
 
-class LocalBroker:
+class LocalBroker(Started):
     """Formats (once) and runs a broker whose state lives in `workdir`."""
 
     def __init__(
@@ -58,12 +90,17 @@ class LocalBroker:
         port: int,
         controller_port: int,
         heap: str = "1g",
+        node_id: int = 1,
+        quorum: Quorum | None = None,
     ) -> None:
+        """Without `quorum`, a cluster of its own (one node); with it, node `node_id` of it."""
         self.libs = libs
         self.workdir = workdir
         self.port = port
         self.controller_port = controller_port
         self.heap = heap
+        self.node_id = node_id
+        self.quorum = quorum
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -79,28 +116,51 @@ class LocalBroker:
 
         Call from a thread that outlives the broker (the parent-death signal follows the
         thread that started the JVM)."""
-        for port in (self.port, self.controller_port):
-            _require_free(port)
-        properties = self._write_properties()
-        if not (self.workdir / "data" / "meta.properties").exists():
-            self._java("256m", "kafka.tools.StorageTool", "format", "--standalone",
-                       f"--cluster-id={_new_cluster_id()}", "-c", str(properties))  # fmt: skip
+        self.launch()
+        self.await_ready(ready_timeout)
+
+    def launch(self) -> None:
+        """Format (once) and start the JVM without waiting: a cluster's nodes start together,
+        as none is ready before a majority of controllers runs."""
+        properties = self.prepare()
         with (self.workdir / "logs" / "jvm.err").open("ab") as jvm_errors:
             self._process = spawn(
                 self._command(self.heap, "kafka.Kafka", str(properties)),
                 stdout=subprocess.DEVNULL,
                 stderr=jvm_errors,
             )
+
+    def await_ready(self, ready_timeout: float = 90.0) -> None:
+        """Block until the cluster's metadata, asked of this node, lists this node."""
         try:
             wait_for_broker(
                 self.bootstrap_servers,
                 ready_timeout,
                 alive=self.is_running,
                 cluster_id=self._cluster_id(),
+                node_id=self.node_id,
             )
         except TimeoutError as error:
             self.stop()
             raise BrokerFailed(f"broker not ready: {error}\n{self._log_tail()}") from error
+
+    def prepare(self) -> Path:
+        """Check the ports, write the configuration and format the data directory (once);
+        returns the configuration's path. Safe from any thread."""
+        for port in (self.port, self.controller_port):
+            _require_free(port)
+        properties = self._write_properties()
+        if not (self.workdir / "data" / "meta.properties").exists():
+            self._format(properties)
+        return properties
+
+    def _format(self, properties: Path) -> None:
+        if self.quorum is None:
+            self._java("256m", "kafka.tools.StorageTool", "format", "--standalone",
+                       f"--cluster-id={new_cluster_id()}", "-c", str(properties))  # fmt: skip
+        else:
+            self._java("256m", "kafka.tools.StorageTool", "format",
+                       f"--cluster-id={self.quorum.cluster_id}", "-c", str(properties))  # fmt: skip
 
     def is_running(self) -> bool:
         return self._process is not None and self._process.poll() is None
@@ -118,6 +178,11 @@ class LocalBroker:
         if process is not None:
             terminate(process, grace_seconds)
 
+    def release_process(self) -> "subprocess.Popen[bytes] | None":
+        """The JVM, which the caller now stops (a cluster stops its nodes together)."""
+        process, self._process = self._process, None
+        return process
+
     def kill(self) -> None:
         """SIGKILL: the crash a failure drill wants."""
         process, self._process = self._process, None
@@ -125,28 +190,29 @@ class LocalBroker:
             process.kill()
             process.wait()
 
-    def __enter__(self) -> "LocalBroker":
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     def _write_properties(self) -> Path:
         (self.workdir / "logs").mkdir(parents=True, exist_ok=True)
         properties = self.workdir / "server.properties"
-        properties.write_text(
-            _SERVER_PROPERTIES.format(
-                port=self.port,
-                controller_port=self.controller_port,
-                data_dir=(self.workdir / "data").resolve(),
-            )
+        quorum = self.quorum
+        replication = SINGLE if quorum is None else quorum.replication
+        text = _SERVER_PROPERTIES.format(
+            node_id=self.node_id,
+            quorum=f"controller.quorum.bootstrap.servers=127.0.0.1:{self.controller_port}"
+            if quorum is None
+            else f"controller.quorum.voters={quorum.voters}",
+            port=self.port,
+            controller_port=self.controller_port,
+            data_dir=(self.workdir / "data").resolve(),
+            replication_factor=replication.factor,
+            min_insync_replicas=replication.min_insync,
         )
+        if quorum is not None:
+            text += _FAILOVER_PROPERTIES.format(
+                session_timeout_ms=quorum.session_timeout_ms,
+                heartbeat_interval_ms=quorum.heartbeat_interval_ms,
+                replica_lag_ms=quorum.replica_lag_ms,
+            )
+        properties.write_text(text)
         return properties
 
     def _command(self, heap: str, main_class: str, *args: str) -> list[str]:
@@ -200,5 +266,5 @@ def _require_free(port: int) -> None:
             ) from error
 
 
-def _new_cluster_id() -> str:
+def new_cluster_id() -> str:
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")

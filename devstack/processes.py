@@ -4,8 +4,10 @@ import ctypes
 import os
 import signal
 import subprocess
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from typing import IO
+from types import TracebackType
+from typing import IO, Self
 
 _PR_SET_PDEATHSIG = 1
 
@@ -46,3 +48,25 @@ def _die_with_parent() -> None:
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() == 1:  # the parent died between fork and prctl
         os._exit(1)
+
+
+class Started(ABC):
+    """Something we run: `with` starts it and stops it, whatever happens inside."""
+
+    @abstractmethod
+    def start(self) -> None: ...
+
+    @abstractmethod
+    def stop(self) -> None: ...
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()

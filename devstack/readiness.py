@@ -14,15 +14,18 @@ def wait_for_broker(
     timeout: float,
     alive: Callable[[], bool] = lambda: True,
     cluster_id: str | None = None,
+    node_id: int | None = None,
 ) -> None:
     """Block until the cluster metadata lists a broker (of `cluster_id`, when given, so that
-    another broker that took the port does not count); TimeoutError after `timeout` seconds."""
+    another broker that took the port does not count; node `node_id`, when given, so that a
+    node that restarts into a running cluster counts once the cluster knows it again);
+    TimeoutError after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not alive():
             raise TimeoutError(f"the broker process for {bootstrap_servers} exited")
         if _port_open(bootstrap_servers) and asyncio.run(
-            _lists_a_broker(bootstrap_servers, cluster_id)
+            _lists_a_broker(bootstrap_servers, cluster_id, node_id)
         ):
             return
         time.sleep(0.2)
@@ -38,7 +41,9 @@ def _port_open(bootstrap_servers: str) -> bool:
         return False
 
 
-async def _lists_a_broker(bootstrap_servers: str, cluster_id: str | None) -> bool:
+async def _lists_a_broker(
+    bootstrap_servers: str, cluster_id: str | None, node_id: int | None
+) -> bool:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=3000)
     try:
         await admin.start()
@@ -49,4 +54,7 @@ async def _lists_a_broker(bootstrap_servers: str, cluster_id: str | None) -> boo
         await admin.close()
     if cluster_id is not None and cluster.get("cluster_id") != cluster_id:
         return False
-    return bool(cluster.get("brokers"))
+    brokers = cluster.get("brokers") or []
+    if node_id is not None:
+        return any(broker["node_id"] == node_id for broker in brokers)
+    return bool(brokers)

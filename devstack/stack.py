@@ -17,6 +17,7 @@ from pathlib import Path
 from types import FrameType
 
 from devstack.broker import LocalBroker
+from devstack.cluster import GATEWAY_PUBLISH_BOUND_S, LocalCluster
 from devstack.console import follow, is_terminal
 from devstack.kafka_dist import ensure_kafka_libs
 from devstack.processes import spawn, terminate
@@ -51,7 +52,7 @@ def run_stack(settings: DevstackSettings, *, reset: bool) -> int:
         print(f"reset: removed {settings.state_dir}")
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     _stop_on_signals()
-    broker: LocalBroker | None = None
+    broker: LocalBroker | LocalCluster | None = None
     services: list[Service] = []
     try:
         bootstrap = settings.kafka_bootstrap_servers
@@ -90,15 +91,22 @@ def provision_only(settings: DevstackSettings) -> int:
 
 def _provision(settings: DevstackSettings, bootstrap: str) -> None:
     topics = TopicNames.with_prefix(settings.ocs_topic_prefix)
-    asyncio.run(
+    replication = asyncio.run(
         provision_topics(
             bootstrap,
             topics,
             command_partitions=settings.command_partitions,
             event_partitions=settings.event_partitions,
+            replication=settings.replication,
+            on_mismatch=settings.topic_mismatch,
         )
     )
-    print("topics ready:", ", ".join(topics.all()), flush=True)
+    print(
+        "topics ready:",
+        ", ".join(topics.all()),
+        f"(replication factor {replication.factor}, min ISR {replication.min_insync})",
+        flush=True,
+    )
 
 
 def _stop_on_signals() -> None:
@@ -109,15 +117,26 @@ def _stop_on_signals() -> None:
     signal.signal(signal.SIGTERM, request_stop)
 
 
-def _start_broker(settings: DevstackSettings) -> LocalBroker:
+def _start_broker(settings: DevstackSettings) -> LocalBroker | LocalCluster:
     libs = ensure_kafka_libs(settings.cache_dir)
-    broker = LocalBroker(
-        libs,
-        settings.state_dir / "broker",
-        port=settings.broker_port,
-        controller_port=settings.controller_port,
-        heap=settings.broker_heap,
-    )
+    broker: LocalBroker | LocalCluster
+    if settings.brokers == 1:
+        broker = LocalBroker(
+            libs,
+            settings.state_dir / "broker",
+            port=settings.broker_port,
+            controller_port=settings.controller_port,
+            heap=settings.broker_heap,
+        )
+    else:
+        nodes = range(settings.brokers)
+        broker = LocalCluster(
+            libs,
+            settings.state_dir / "cluster",
+            ports=[settings.broker_port + node for node in nodes],
+            controller_ports=[settings.cluster_controller_port + node for node in nodes],
+            heap=settings.broker_heap,
+        )
     began = time.monotonic()
     broker.start()
     print(f"broker ready at {broker.bootstrap_servers} in {time.monotonic() - began:.1f} s")
@@ -128,7 +147,9 @@ def _services(settings: DevstackSettings, bootstrap: str) -> list[Service]:
     secret_file = settings.state_dir / "session-secret"
     if not secret_file.exists():
         secret_file.write_text(secrets.token_urlsafe(32))
+    cluster = {"GATEWAY_PUBLISH_TIMEOUT_SECONDS": str(GATEWAY_PUBLISH_BOUND_S)}
     common = {
+        **(cluster if settings.brokers > 1 else {}),
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "GWS_SESSION_SECRET": secret_file.read_text().strip(),

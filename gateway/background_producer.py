@@ -88,7 +88,10 @@ class BackgroundProducer:
         own, and KafkaError if the broker refuses it."""
         return await self._producer.send_and_wait(self.topic, value, key=key, headers=headers)
 
-    async def lists_topic(self) -> bool:
-        """A fresh metadata round trip: whether the broker knows the topic; no bound of its own."""
+    async def every_partition_led(self) -> bool:
+        """A fresh metadata round trip: whether the brokers know the topic and each of its
+        partitions has a leader; no bound of its own."""
         cluster = await self._producer.client.fetch_all_metadata()
-        return cluster.partitions_for_topic(self.topic) is not None
+        partitions = cluster.partitions_for_topic(self.topic)
+        led = cluster.available_partitions_for_topic(self.topic)
+        return partitions is not None and led is not None and len(led) == len(partitions)

@@ -12,13 +12,15 @@ from gateway.errors import not_accepted
 from observability.tracing import Tracing
 from outbound_contracts.codec import encode
 from outbound_contracts.commands import AgentCommand
-from outbound_contracts.deadline import LOG_APPEND_TIME, appended_too_late
+from outbound_contracts.deadline import ANSWER_GRACE_NS, LOG_APPEND_TIME, appended_too_late
 
 log = logging.getLogger(__name__)
 
-_ACK_GRACE_SHARE = 0.25
-"""Of the publish bound, the part left after a command's deadline for its acknowledgement to
-travel back: a command appended in time is then acknowledged before the gateway gives up."""
+
+_REFUSALS_REMEMBERED_S = 5.0
+"""How long a refused publish keeps `/readyz` at 503 when no command is taken since: long
+enough for a balancer to see it, short enough that a gateway no traffic reaches any more
+looks again (by the metadata) rather than stay unready."""
 
 
 class CommandPublisher(Protocol):
@@ -43,13 +45,18 @@ class KafkaCommandPublisher:
         self._kafka = producer
         self._tracing = tracing
         self._timeout = producer.timeout_s
-        self._deadline_ns = int(producer.timeout_s * (1 - _ACK_GRACE_SHARE) * 1e9)
+        # The worker takes a command uncommitted after accept_by + the grace for one the
+        # gateway answered 503: the gateway gives up then, not later.
+        self._deadline_ns = int(producer.timeout_s * 1e9) - ANSWER_GRACE_NS
         self._warned_of_producer_timestamps = False
+        self._refused_at: float | None = None
+        """When the brokers last failed to take a command, if none was taken since."""
 
     async def publish(self, command: AgentCommand) -> None:
         if not self._kafka.connected:
             raise not_accepted("the gateway is not connected to the message broker")
-        command = command.model_copy(update={"accept_by_ns": time_ns() + self._deadline_ns})
+        accept_by_ns = time_ns() + self._deadline_ns
+        command = command.model_copy(update={"accept_by_ns": accept_by_ns})
         started = monotonic()
         try:
             async with asyncio.timeout(self._timeout):
@@ -59,9 +66,16 @@ class KafkaCommandPublisher:
                     headers=self._tracing.headers() or None,
                 )
         except TimeoutError as error:
+            self._refused_at = monotonic()
             raise not_accepted("the message broker did not confirm it in time") from error
         except KafkaError as error:
+            self._refused_at = monotonic()
             raise not_accepted(f"the message broker refused it ({type(error).__name__})") from error
+        self._refused_at = None
+        if time_ns() > accept_by_ns + ANSWER_GRACE_NS:
+            # Our event loop took the acknowledgement late: the worker may have seen the
+            # command uncommitted after the answer was due, and will not apply it.
+            raise not_accepted("the message broker confirmed it too late; it will not be applied")
         if appended_too_late(command, written.timestamp, written.timestamp_type):
             self._diagnose_late(command, written.timestamp, monotonic() - started)
             raise not_accepted("the message broker took it too late; it will not be applied")
@@ -87,12 +101,18 @@ class KafkaCommandPublisher:
             )
 
     async def ready(self) -> bool:
-        """A fresh metadata round trip that lists the commands topic, within the bound."""
+        """Not while the brokers fail to take commands (the last publish was refused, within
+        the last `_REFUSALS_REMEMBERED_S`, and none taken since: a broker dead but not yet
+        fenced still leads its partitions in the metadata); else a fresh metadata round trip,
+        within the bound, in which every partition of the commands topic has a leader."""
         if not self._kafka.connected:
+            return False
+        refused_at = self._refused_at
+        if refused_at is not None and monotonic() - refused_at < _REFUSALS_REMEMBERED_S:
             return False
         try:
             async with asyncio.timeout(self._timeout):
-                return await self._kafka.lists_topic()
+                return await self._kafka.every_partition_led()
         except (TimeoutError, KafkaError):
             return False
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
+    AfterValidator,
     ConfigDict,
     Field,
     PlainValidator,
@@ -27,6 +28,7 @@ from outbound_contracts.commands import (
     RescheduleRecord,
     UpdateRecord,
 )
+from outbound_contracts.time_zones import known_time_zone
 from outbound_contracts.vocabulary import CallbackType, CallResult, ChainAttribute, PhoneType
 
 
@@ -56,6 +58,7 @@ ChainAttributeName = Annotated[
 CallbackTypeName = Annotated[
     CallbackType, WithJsonSchema({"type": "string", "enum": _CALLBACK_TYPES})
 ]
+TimeZone = Annotated[Text, AfterValidator(known_time_zone)]
 PhoneTypeName = Annotated[PhoneType, WithJsonSchema({"type": "string", "enum": _PHONE_TYPES})]
 SecondsOfDay = Annotated[StrictInt, Field(ge=0, le=86399)]
 # `NaN`, `Infinity` and `1e400` parse as floats, but the command's JSON cannot carry them.
@@ -64,7 +67,7 @@ FiniteFloat = Annotated[StrictFloat, Field(allow_inf_nan=False)]
 _CALLING_LIST = "a calling list's name (non-empty string)"
 _PHONE = "a phone number (non-empty string)"
 _CHAIN = f"{_one_of(_CHAIN_ATTRIBUTES)} (absent: RecordOnly)"
-_TIME_ZONE = "a time zone name (non-empty string)"
+_TIME_ZONE = "an IANA time zone name (America/New_York) or a Genesys short name (ECT, PST)"
 _FROM = "seconds since midnight, 0..86399 (start of the daily dialing window)"
 _UNTIL = "seconds since midnight, 0..86399 (end of the daily dialing window)"
 
@@ -188,7 +191,7 @@ class UpdateRequest(HeldRecordRequest):
     operation_name: Literal["UpdateRecord"] = Field(alias="operationName")
     calling_list: Text | None = Field(default=None, alias="callingList", description=_CALLING_LIST)
     phone_number: Text | None = Field(default=None, alias="phoneNumber", description=_PHONE)
-    time_zone: Text | None = Field(default=None, alias="timeZone", description=_TIME_ZONE)
+    time_zone: TimeZone | None = Field(default=None, alias="timeZone", description=_TIME_ZONE)
     phone_type: PhoneTypeName | None = Field(
         default=None, alias="phoneType", description=_one_of(_PHONE_TYPES)
     )
@@ -275,7 +278,7 @@ class AddRecordRequest(UnheldRecordRequest):
     operation_name: Literal["AddRecord"] = Field(alias="operationName")
     calling_list: Text = Field(alias="callingList", description=_CALLING_LIST)
     phone_number: Text = Field(alias="phoneNumber", description=_PHONE)
-    time_zone: Text = Field(alias="timeZone", description=_TIME_ZONE)
+    time_zone: TimeZone = Field(alias="timeZone", description=_TIME_ZONE)
     phone_type: PhoneTypeName = Field(alias="phoneType", description=_one_of(_PHONE_TYPES))
     daily_from: SecondsOfDay = Field(alias="from", description=_FROM)
     daily_till: SecondsOfDay = Field(alias="until", description=_UNTIL)

@@ -13,7 +13,7 @@ class GatewaySettings(ServiceSettings, AgentAccessSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
-    publish_timeout_seconds: float = Field(default=2.0, gt=0)
+    publish_timeout_seconds: float = Field(default=2.0, ge=1.0)
     max_body_bytes: int = Field(default=65536, gt=0)
     session_ttl_seconds: int = Field(
         default=8 * 3600,

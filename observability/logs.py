@@ -5,6 +5,8 @@ import json
 import logging
 from typing import Any
 
+from observability.broker_outages import OncePerOutage
+
 # Attributes every LogRecord has; anything else came from `extra=` and is context.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
@@ -26,4 +28,5 @@ class JsonFormatter(logging.Formatter):
 def configure(level: str) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(OncePerOutage())
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)

@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import json
 import logging
 import signal
 import sys
@@ -16,6 +17,7 @@ from ocs_worker.calling_list import CallingListError, read_calling_list
 from ocs_worker.importer import import_rows
 from ocs_worker.service import OcsWorker
 from ocs_worker.settings import WorkerSettings
+from outbound_contracts.calling_lists import CallingListRules
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,6 +48,17 @@ async def _serve(settings: WorkerSettings) -> None:
 
 def _import(settings: WorkerSettings, arguments: argparse.Namespace) -> int:
     path: Path = arguments.file
+    given = {
+        name: value
+        for name in ("time_from", "time_until", "max_attempts")
+        if (value := getattr(arguments, name)) is not None
+    }
+    try:
+        from_file = {} if arguments.rules is None else json.loads(arguments.rules.read_text())
+        rules = CallingListRules(**(from_file | given)) if from_file or given else None
+    except (OSError, ValueError) as error:  # pydantic's ValidationError is a ValueError
+        print(f"bad calling-list rules: {error}", file=sys.stderr)
+        return 2
     try:
         with path.open(newline="", encoding="utf-8") as lines:
             rows = read_calling_list(lines, arguments.calling_list)
@@ -61,7 +74,12 @@ def _import(settings: WorkerSettings, arguments: argparse.Namespace) -> int:
         try:
             report = asyncio.run(
                 import_rows(
-                    settings, arguments.application_id, arguments.campaign, rows, bar.update
+                    settings,
+                    arguments.application_id,
+                    arguments.campaign,
+                    rows,
+                    bar.update,
+                    rules=rules,
                 )
             )
         except TimeoutError:
@@ -86,6 +104,28 @@ def _parser() -> argparse.ArgumentParser:
         "--calling-list",
         default="CallingList1",
         help="for rows without a calling_list column value (default: CallingList1)",
+    )
+    load.add_argument(
+        "--rules",
+        type=Path,
+        help="the calling lists' rules as JSON (time_from, time_until, max_attempts, "
+        "treatments by call result name); the options below override its fields",
+    )
+    load.add_argument(
+        "--time-from",
+        type=int,
+        help="the calling lists' daily window opens, s after the contact's midnight (default 0)",
+    )
+    load.add_argument(
+        "--time-until",
+        type=int,
+        help="the window closes (excluded), s after the contact's midnight (default 86400)",
+    )
+    load.add_argument(
+        "--max-attempts",
+        type=int,
+        help="a record with this many attempts is not handed out again (default 10); without "
+        "any of these options a calling list keeps the rules it has",
     )
     load.add_argument("file", type=Path)
     return parser

@@ -1,21 +1,25 @@
 """Reading a calling list in the Genesys column layout from CSV, refusing bad rows by line.
 
 Columns (Genesys calling-list fields): `record_id` (the record handle), `chain_id`, `chain_n`,
-`contact_info` (the phone), `contact_info_type` (Genesys code 0-11 or the GWS name),
-`tz_name`, `daily_from`, `daily_till` (seconds since midnight) are required. Optional:
-`calling_list`, `record_type`, `record_status`, `call_result` (OCS code), `attempt`,
+`contact_info` (the phone), `contact_info_type` (Genesys code 0-11 or the GWS name), `tz_name`
+(an IANA zone or a Genesys short name), `daily_from`, `daily_till` (seconds since midnight)
+are required. Optional:
+`calling_list`, `record_type`, `record_status` (each the Genesys code or the name),
+`call_result` (OCS code), `attempt`,
 `agent_id`, `dial_sched_time` (Unix seconds). Any other column is a custom field.
 """
 
 import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from pydantic import ValidationError
 
 from outbound_contracts.records import CallingListRecord
-from outbound_contracts.vocabulary import PhoneType
+from outbound_contracts.time_zones import known_time_zone
+from outbound_contracts.vocabulary import PhoneType, RecordStatus, RecordType
 
 REQUIRED = (
     "record_id",
@@ -42,7 +46,12 @@ _OPTIONAL = {
     "agent_id",
     "dial_sched_time",
 }
-_PHONE_TYPES = list(PhoneType)
+_CODED: dict[str, tuple[str, type[StrEnum], str]] = {
+    "phone_type": ("contact_info_type", PhoneType, "contact type"),
+    "record_type": ("record_type", RecordType, "record type"),
+    "record_status": ("record_status", RecordStatus, "record status"),
+}
+"""Columns given as the Genesys number (the member's position) or the name."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,12 +101,22 @@ def _record(values: dict[str | Any, str | Any], default_list: str) -> CallingLis
             fields[_RENAMED.get(column, column)] = value
         else:
             custom[column] = value
-    if fields["phone_type"].isdigit():
-        code = int(fields["phone_type"])
-        if code >= len(_PHONE_TYPES):
-            raise ValueError(f"contact_info_type {code} is not a Genesys contact type (0-11)")
-        fields["phone_type"] = _PHONE_TYPES[code]
+    for field, (column, vocabulary, what) in _CODED.items():
+        if field in fields:
+            fields[field] = _code_or_name(fields[field], column, list(vocabulary), what)
+    known_time_zone(fields["time_zone"])
     return CallingListRecord.model_validate({**fields, "custom_fields": custom})
+
+
+def _code_or_name(text: str, column: str, members: list[StrEnum], what: str) -> StrEnum:
+    if text.isdigit():
+        if int(text) >= len(members):
+            raise ValueError(f"{column} {text} is not a Genesys {what} (0-{len(members) - 1})")
+        return members[int(text)]
+    for member in members:  # Genesys spells some with a capital B: PersonalCallBack
+        if member.value.casefold() == text.casefold():
+            return member
+    raise ValueError(f"{column} {text!r} is not a Genesys {what}")
 
 
 def _describe(error: ValidationError | ValueError) -> str:

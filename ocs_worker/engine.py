@@ -4,24 +4,27 @@ It never mutates the state and reads no clock: a command's "now" is its gateway 
 so replaying the same commands always gives the same outcomes and the same final state.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
+from itertools import takewhile
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ocs_worker.calling_window import in_window, window_open
 from ocs_worker.outcomes import (
     OcsError,
     Outcome,
+    PushedTo,
     acknowledged,
     campaign_block,
     failed,
     record_block,
     record_user_data,
     request_user_data,
+    scheduled_call,
 )
 from ocs_worker.state import CampaignState, PartitionState, is_dialable, is_final
+from outbound_contracts.calling_lists import Treatment
 from outbound_contracts.changelog import (
     CampaignDefined,
     Change,
@@ -36,6 +39,7 @@ from outbound_contracts.commands import (
     Command,
     CompleteRecord,
     DefineCampaign,
+    DeliverDueCallbacks,
     DoNotCallRecord,
     EndPreviewSession,
     GetChainedRecord,
@@ -48,6 +52,7 @@ from outbound_contracts.commands import (
 )
 from outbound_contracts.events import ImportRejection, RecordsImported
 from outbound_contracts.records import CallingListRecord
+from outbound_contracts.time_zones import is_time_zone, time_zone
 from outbound_contracts.vocabulary import (
     CallbackType,
     CallResult,
@@ -55,6 +60,9 @@ from outbound_contracts.vocabulary import (
     RecordStatus,
     RecordType,
 )
+
+CALLBACK_HORIZON_SECONDS = 366 * 86400
+"""A callback more than a year ahead (a leap year's worth) is refused."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +82,8 @@ def apply(state: PartitionState, command: Command) -> Transition:
         return _define_campaign(state, command)
     if isinstance(command, ImportRecords):
         return _import_records(state, command)
+    if isinstance(command, DeliverDueCallbacks):
+        return _deliver_due_callbacks(state, command)
     handler = _HANDLERS[type(command)]
     try:
         return handler(state, command)
@@ -94,15 +104,19 @@ def _define_campaign(state: PartitionState, command: DefineCampaign) -> Transiti
     """Adds calling lists and never removes one, so re-running an import is harmless."""
     known = state.campaigns.get((command.application_id, command.campaign_name))
     lists = known.calling_lists if known is not None else ()
+    rules = dict(known.rules) if known is not None else {}
     merged = lists + tuple(
         name for name in dict.fromkeys(command.calling_lists) if name not in lists
     )
-    if merged == lists:
+    named = command.calling_list_rules.items()
+    merged_rules = rules | {name: r for name, r in named if name in command.calling_lists}
+    if merged == lists and merged_rules == rules:
         return Transition([], [])
     change = CampaignDefined(
         application_id=command.application_id,
         campaign_name=command.campaign_name,
         calling_lists=merged,
+        calling_list_rules=merged_rules,
     )
     return Transition([], [change])
 
@@ -138,6 +152,8 @@ def _import_refusal(
         return f"calling list {record.calling_list!r} is not in the campaign"
     if record.record_handle in campaign.records or record.record_handle in seen:
         return f"record handle {record.record_handle} already exists"
+    if not is_time_zone(record.time_zone):
+        return f"unknown time zone {record.time_zone!r}"
     return None
 
 
@@ -167,18 +183,31 @@ def _cancel(state: PartitionState, command: CancelRecord) -> Transition:
 
 
 def _complete(state: PartitionState, command: CompleteRecord) -> Transition:
-    _, record = _held_record(state, command, command.calling_list)
+    """Updated (final), unless the calling list's treatment for the call result retries it."""
+    campaign, record = _held_record(state, command, command.calling_list)
     _check_phone(record, command.phone_number)
-    done = record.model_copy(
-        update={
-            "record_status": RecordStatus.UPDATED,
-            "call_result": record.call_result
-            if command.call_result is None
-            else command.call_result,
-            "attempts": record.attempts + 1,
+    result = record.call_result if command.call_result is None else command.call_result
+    treatment = campaign.rules_of(record.calling_list).treatments.get(result.name)
+    done: dict[str, Any] = {
+        "record_status": RecordStatus.UPDATED,
+        "call_result": result,
+        "attempts": record.attempts + 1,
+    }
+    if treatment is not None and _retries(treatment, record):
+        minutes = treatment.interval_minutes + treatment.increment_minutes * record.treatment_cycles
+        done |= {
+            "record_status": RecordStatus.READY,
+            "record_type": RecordType.CAMPAIGN_RESCHEDULED,
+            "dial_sched_time": _now(command) + minutes * 60,
+            "treatment_cycles": record.treatment_cycles + 1,
+            "agent_id": None,
         }
-    )
-    return _acknowledge(state, command, "RecordProcessedAcknowledge", [_stored(command, done)])
+    change = _stored(command, record.model_copy(update=done))
+    return _acknowledge(state, command, "RecordProcessedAcknowledge", [change])
+
+
+def _retries(treatment: Treatment, record: CallingListRecord) -> bool:
+    return treatment.action == "retry" and record.treatment_cycles < treatment.max_cycles
 
 
 def _update(state: PartitionState, command: UpdateRecord) -> Transition:
@@ -197,6 +226,9 @@ def _update(state: PartitionState, command: UpdateRecord) -> Transition:
 
 def _reschedule(state: PartitionState, command: RescheduleRecord) -> Transition:
     _, record = _held_record(state, command, None)
+    now = _now(command)
+    if not now <= command.timestamp <= now + CALLBACK_HORIZON_SECONDS:
+        raise Refused(OcsError.NOT_ALLOWED)  # in the past, or more than a year ahead
     personal = command.callback_type is CallbackType.PERSONAL
     callback = record.model_copy(
         update={
@@ -233,13 +265,19 @@ def _do_not_call(state: PartitionState, command: DoNotCallRecord) -> Transition:
 
 
 def _chained_records(state: PartitionState, command: GetChainedRecord) -> Transition:
-    """The whole chain goes to the agent who holds one of its records."""
+    """The chain's open records go to the agent who holds one of them: those it holds, and
+    the Ready ones that may be dialled now (handed over)."""
     campaign, record = _held_record(state, command, None)
     outcomes: list[Outcome | RecordsImported] = []
     changes: list[Change] = []
-    for sequence, listed in enumerate(campaign.chain_records(record.chain_id)):
+    now = _now(command)
+    for listed in campaign.chain_records(record.chain_id):
+        if is_final(listed):
+            continue  # a finished record's phone and fields are no one's business any more
         member = listed
         if is_dialable(listed):
+            if not _may_dial(campaign, listed, now):
+                continue
             member = listed.model_copy(
                 update={"record_status": RecordStatus.RETRIEVED, "agent_id": command.user_name}
             )
@@ -249,12 +287,13 @@ def _chained_records(state: PartitionState, command: GetChainedRecord) -> Transi
             user_event="ChainedRecord",
             agent=command.user_name,
             command_id=command.command_id,
-            tz_offset=_tz_offset(member.time_zone, _now(command)),
+            tz_offset=_tz_offset(member.time_zone, now),
         )
         block = record_block(
             command, calling_list=member.calling_list, record_handle=member.record_handle
         )
         block["userData"] = dict(user_data)
+        sequence = len(outcomes)
         outcomes.append(acknowledged(command, "ChainedRecord", block, user_data, sequence=sequence))
     end_data = {**request_user_data(command), "GSW_USER_EVENT": "ChainedRecordsDataEnd"}
     outcomes.append(
@@ -274,6 +313,8 @@ def _add(state: PartitionState, command: AddRecord) -> Transition:
     _check_list(campaign, command.calling_list)
     chain_id = campaign.max_chain_id + 1 if command.chain_id is None else command.chain_id
     chain = campaign.chain_records(chain_id)
+    if command.chain_id is not None and not campaign.has_open_record(chain_id):
+        raise Refused(OcsError.NOT_ALLOWED)  # a finished chain is never revived
     if any(member.calling_list != command.calling_list for member in chain):
         raise Refused(OcsError.NOT_ALLOWED)
     blocked = command.phone_number in campaign.do_not_call
@@ -357,16 +398,103 @@ def _preview_record(state: PartitionState, command: GetPreviewRecord) -> Transit
 
 
 def _next_for(campaign: CampaignState, agent: str, now: int) -> CallingListRecord | None:
-    """The agent's due personal callbacks first, then the lowest Ready chain it may have."""
-    for queue in (campaign.personal_chains.get(agent, []), campaign.ready_chains):
-        for chain_id in queue:
-            first = campaign.next_in_chain(chain_id)
-            if first is None or campaign.rejected_by.get(first.record_handle) == agent:
-                continue
-            if first.dial_sched_time is not None and first.dial_sched_time > now:
-                continue
+    """The agent's due personal callbacks first, then the lowest chain it may have of the
+    windows open now (a window's due scheduled chains by their time). A chain whose next
+    record may not be dialled now waits, unchanged. Each window is asked once, so a pick
+    costs the same however many records are outside theirs."""
+    for chain_id in campaign.personal_chains.get(agent, []):
+        first = campaign.next_in_chain(chain_id)
+        if (
+            first is not None
+            and _may_take(campaign, first, agent)
+            and _may_dial(campaign, first, now)
+        ):
+            return first
+    best: CallingListRecord | None = None
+    for (calling_list, zone, daily_from, daily_till), queue in campaign.ready.items():
+        rules = campaign.rules_of(calling_list)
+        if not window_open(zone, daily_from, daily_till, rules, now):
+            continue
+        due = (chain for at, chain in takewhile(lambda entry: entry[0] <= now, queue.scheduled))
+        for chain_ids in (queue.unscheduled, due):
+            candidate = _first_taken(campaign, chain_ids, agent)
+            if candidate is not None and (best is None or candidate.chain_id < best.chain_id):
+                best = candidate
+    return best
+
+
+def _first_taken(
+    campaign: CampaignState, chain_ids: Iterable[int], agent: str
+) -> CallingListRecord | None:
+    for chain_id in chain_ids:
+        first = campaign.next_in_chain(chain_id)
+        if first is not None and _may_take(campaign, first, agent):
             return first
     return None
+
+
+def _may_take(campaign: CampaignState, record: CallingListRecord, agent: str) -> bool:
+    """Not straight back to the agent who rejected it."""
+    return campaign.rejected_by.get(record.record_handle) != agent
+
+
+def _may_dial(campaign: CampaignState, record: CallingListRecord, now: int) -> bool:
+    """A Ready record is handed out once its scheduled time has come, inside its window,
+    while it has attempts left."""
+    if record.dial_sched_time is not None and record.dial_sched_time > now:
+        return False
+    rules = campaign.rules_of(record.calling_list)
+    return record.attempts < rules.max_attempts and in_window(record, rules, now)
+
+
+# --- callbacks that come due -----------------------------------------------------------
+
+
+def _deliver_due_callbacks(state: PartitionState, command: DeliverDueCallbacks) -> Transition:
+    """Each due personal callback goes to its agent's open preview session, unasked, once it
+    may be dialled; one whose agent had no session for `missed_after_seconds` after its time
+    becomes a missed callback that any agent of the campaign may get."""
+    campaign = state.campaign((command.application_id, command.campaign_name))
+    if campaign is None:
+        return Transition([], [])
+    now = command.now_ns // 1_000_000_000
+    outcomes: list[Outcome | RecordsImported] = []
+    changes: list[Change] = []
+    for agent, chain_ids in sorted(campaign.personal_chains.items()):
+        device = campaign.sessions.get(agent)
+        for chain_id in chain_ids:
+            callback = campaign.next_in_chain(chain_id)
+            if callback is None or (callback.dial_sched_time or 0) > now:
+                continue
+            if device is not None and _may_dial(campaign, callback, now):
+                held = callback.model_copy(
+                    update={"record_status": RecordStatus.RETRIEVED, "agent_id": agent}
+                )
+                to = PushedTo(agent, device, campaign.application_id, campaign.name)
+                outcomes.append(
+                    scheduled_call(
+                        to,
+                        held,
+                        command_id=command.command_id,
+                        at_ns=command.now_ns,
+                        tz_offset=_tz_offset(held.time_zone, now),
+                        sequence=len(outcomes),
+                    )
+                )
+                changes.append(_stored(command, held))
+            elif device is None and now >= (callback.dial_sched_time or 0) + (
+                command.missed_after_seconds
+            ):
+                changes.append(_stored(command, callback.model_copy(update=_MISSED)))
+    return Transition(outcomes, changes)
+
+
+_MISSED: dict[str, Any] = {
+    "record_status": RecordStatus.MISSED_CALLBACK,
+    "record_type": RecordType.CAMPAIGN_CALLBACK,
+    "call_result": CallResult.AgentCallBackError,
+    "agent_id": None,
+}
 
 
 # --- shared checks and builders -----------------------------------------------------------
@@ -442,7 +570,7 @@ def _block_phone(
 
 
 def _stored(
-    command: AgentCommand | ImportRecords,
+    command: AgentCommand | ImportRecords | DeliverDueCallbacks,
     record: CallingListRecord,
     *,
     rejected_by: str | None = None,
@@ -496,17 +624,9 @@ def _now(command: AgentCommand) -> int:
     return command.received_at_ns // 1_000_000_000
 
 
-@lru_cache(maxsize=256)
-def _zone(name: str) -> ZoneInfo | None:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
 def _tz_offset(name: str, now: int) -> int:
-    """GSW_TZ_OFFSET in seconds; 0 for a name that is not an IANA zone."""
-    zone = _zone(name)
+    """GSW_TZ_OFFSET in seconds; 0 for a name that is not a zone (only an old record's)."""
+    zone = time_zone(name)
     offset = datetime.fromtimestamp(now, UTC).astimezone(zone).utcoffset() if zone else None
     return int(offset.total_seconds()) if offset is not None else 0
 

@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from ocs_worker.calling_list import Row
 from ocs_worker.settings import WorkerSettings
+from outbound_contracts.calling_lists import CallingListRules
 from outbound_contracts.codec import ContractViolation, decode_event, encode
 from outbound_contracts.commands import DefineCampaign, ImportRecords
 from outbound_contracts.events import ImportRejection, RecordsImported
@@ -31,13 +32,18 @@ async def import_rows(
     campaign: str,
     rows: list[Row],
     on_progress: Callable[[int], None],
+    *,
+    rules: CallingListRules | None = None,
 ) -> ImportReport:
+    """`rules`: for every calling list of the file; None leaves each list's rules as they are."""
     topics = settings.topics
+    calling_lists = list(dict.fromkeys(row.record.calling_list for row in rows))
     define = DefineCampaign(
         command_id=uuid.uuid4().hex,
         application_id=application_id,
         campaign_name=campaign,
-        calling_lists=list(dict.fromkeys(row.record.calling_list for row in rows)),
+        calling_lists=calling_lists,
+        calling_list_rules={} if rules is None else dict.fromkeys(calling_lists, rules),
     )
     batches = [
         ImportRecords(

@@ -4,12 +4,19 @@ another, independently of the other partitions.
 The consumer loop only hands fetched commands over, so one partition's slow transaction (a
 coordinator retry, a slow marker write) holds back neither the fetch nor the other partitions'
 transactions, and the commands that arrive meanwhile make the partition's next transaction.
+Between transactions, busy or idle, the lane has its partition write the timers of callbacks
+that came due (`OwnedPartition.write_due_timers`).
 """
 
 import asyncio
+import time
 from collections.abc import Callable
+from contextlib import suppress
 
 from ocs_worker.partition import OwnedPartition, Record
+
+TIMER_CHECK_SECONDS = 0.25
+"""How often the lane asks its partition for callbacks come due (docs/decisions.md)."""
 
 
 class Lane:
@@ -53,12 +60,19 @@ class Lane:
         return None
 
     async def _run(self) -> None:
+        next_timers = 0.0
         while True:
-            await self._arrived.wait()
+            with suppress(TimeoutError):
+                async with asyncio.timeout(TIMER_CHECK_SECONDS):
+                    await self._arrived.wait()
             if self._closing:
                 return
-            batch = self._backlog[: self._batch_max]
-            del self._backlog[: self._batch_max]
-            if not self._backlog:
-                self._arrived.clear()
-            self._applied(await self.partition.process(batch))
+            if self._backlog:
+                batch = self._backlog[: self._batch_max]
+                del self._backlog[: self._batch_max]
+                if not self._backlog:
+                    self._arrived.clear()
+                self._applied(await self.partition.process(batch))
+            if time.monotonic() >= next_timers:  # between transactions, busy or idle
+                next_timers = time.monotonic() + TIMER_CHECK_SECONDS
+                await self.partition.write_due_timers(time.time_ns())

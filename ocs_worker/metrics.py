@@ -50,6 +50,14 @@ class WorkerMetrics:
             ["reason"],
             registry=self.registry,
         )
+        self.callbacks = Counter(
+            "ocs_worker_callbacks",
+            "Personal callbacks that came due, by outcome (pushed: delivered to the agent's "
+            "preview session as a ScheduledCall; missed: no session in time, made a campaign "
+            "callback)",
+            ["outcome"],
+            registry=self.registry,
+        )
         self.restore_seconds = Histogram(
             "ocs_worker_restore_duration_seconds",
             "Rebuilding newly owned partitions' state from ocs.records-changelog",

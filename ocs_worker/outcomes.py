@@ -5,8 +5,9 @@ Rule (documented in docs/ocs-worker.md): a user event echoes the request's GSW_*
 campaign and the record the request addressed.
 """
 
+from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import JsonValue
 
@@ -91,8 +92,29 @@ def _gsw_value(value: object) -> GswValue:
     raise TypeError(f"no GSW representation for {value!r}")
 
 
+class Addressee(Protocol):
+    """Whom an outcome is for: a request's agent, or the agent a callback is pushed to."""
+
+    @property
+    def device_id(self) -> str: ...
+    @property
+    def application_id(self) -> int: ...
+    @property
+    def campaign_name(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PushedTo:
+    """An agent who hears of a record unasked (a ScheduledCall), on a device of its session."""
+
+    user_name: str
+    device_id: str
+    application_id: int
+    campaign_name: str
+
+
 def record_block(
-    command: AgentCommand,
+    command: Addressee,
     *,
     calling_list: str | None,
     record_handle: int | None,
@@ -136,6 +158,7 @@ def record_user_data(
         "GSW_USER_EVENT": user_event,
         "GSW_PHONE": record.phone,
         "GSW_RECORD_HANDLE": record.record_handle,
+        "GSW_RECORD_TYPE": record.record_type.code,
         "GSW_CHAIN_ID": record.chain_id,
         "InteractionType": "Outbound",
         "InteractionSubtype": "OutboundNew",
@@ -182,6 +205,39 @@ def failed(
         user_data=user_data,
         error_code=int(error),
         error_message=error.message,
+    )
+
+
+def scheduled_call(
+    to: PushedTo,
+    record: CallingListRecord,
+    *,
+    command_id: str,
+    at_ns: int,
+    tz_offset: int,
+    sequence: int,
+) -> UserEventRaised:
+    """A due personal callback pushed to its agent: a PreviewRecord's blocks, unasked."""
+    user_data = record_user_data(
+        record,
+        user_event="ScheduledCall",
+        agent=to.user_name,
+        command_id=command_id,
+        tz_offset=tz_offset,
+    )
+    block = record_block(to, calling_list=record.calling_list, record_handle=record.record_handle)
+    block["userData"] = dict(user_data)
+    return UserEventRaised(
+        command_id=command_id,
+        sequence=sequence,
+        user_name=to.user_name,
+        device_id=to.device_id,
+        received_at_ns=at_ns,
+        processing_ns=0,
+        message_type="OutboundRecordMessage",
+        subject=block,
+        user_data=user_data,
+        notification_type="ScheduledCall",
     )
 
 

@@ -83,12 +83,22 @@ class OcsWorker(ConsumerRebalanceListener):  # type: ignore[misc]
                         if lane.partition.next_offset is None:
                             lane.partition.next_offset = await consumer.committed(tp) or 0
                         lane.hand_over(messages)
+                    self._note_committed_ends(consumer)
                     self._pace(consumer)
                     self._report_lag(consumer)
         finally:
             self._in_group = False
             await consumer.stop()  # revokes: the listener closes the producers
             await self._release(list(self._owned))
+
+    def _note_committed_ends(self, consumer: AIOKafkaConsumer) -> None:
+        """Each partition's committed end (its high watermark: replicated, whatever the
+        transactions of other producers) as its last fetch saw it: after the records handed
+        over above (they are below it), before any beyond it can be fetched."""
+        for tp, lane in self._owned.items():
+            lane.partition.commit_clock.observe(
+                consumer.highwater(tp), consumer.last_poll_timestamp(tp)
+            )
 
     def _pace(self, consumer: AIOKafkaConsumer) -> None:
         """Stops fetching for a partition whose lane holds two transactions' worth, until it
@@ -135,6 +145,7 @@ class OcsWorker(ConsumerRebalanceListener):  # type: ignore[misc]
                     group_id=self._settings.group_id,
                     metrics=self.metrics,
                     tracing=self._tracing,
+                    missed_after_seconds=self._settings.missed_callback_seconds,
                 )
                 self._owned[tp] = Lane(partition, self._settings.batch_max_commands, self._count)
             self.metrics.owned_partitions.set(len(self._owned))

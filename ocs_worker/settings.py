@@ -25,6 +25,12 @@ class WorkerSettings(ServiceSettings):
     import_timeout_seconds: float = Field(
         default=300.0, gt=0, description="How long the import waits for the worker's answers"
     )
+    missed_callback_seconds: int = Field(
+        default=600,
+        ge=0,
+        description="A personal callback whose agent has no preview session this long after "
+        "its time is missed and becomes a campaign callback",
+    )
     http_host: str = Field(
         default="127.0.0.1", description="Address of the /metrics, /healthz, /readyz listener"
     )

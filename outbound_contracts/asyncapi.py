@@ -20,7 +20,9 @@ from outbound_contracts.topics import (
     DEFAULT_COMMAND_PARTITIONS,
     DEFAULT_EVENT_PARTITIONS,
     EVENTS,
+    MIN_INSYNC_REPLICAS,
     RECORDS_CHANGELOG,
+    REPLICATION_FACTOR,
     SESSION_REVOCATIONS,
     SESSION_REVOCATIONS_PARTITIONS,
     TOPIC_CONFIGS,
@@ -174,9 +176,12 @@ def _topic_binding(topic: str) -> dict[str, Any]:
     }
     if "retention.ms" in configs:
         configuration["retention.ms"] = int(configs["retention.ms"])
+    # As provisioned on a cluster of three brokers or more (one broker: 1 and 1).
+    configuration["x-min.insync.replicas"] = MIN_INSYNC_REPLICAS
     return {
         "topic": topic,
         "partitions": _PARTITIONS[topic],
+        "replicas": REPLICATION_FACTOR,
         "topicConfiguration": configuration,
         "bindingVersion": KAFKA_BINDING,
     }

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from outbound_contracts.calling_lists import CallingListRules
 from outbound_contracts.codec import encode
 from outbound_contracts.records import CallingListRecord
 
@@ -33,6 +34,9 @@ class CampaignDefined(_Change):
     type: Literal["CampaignDefined"] = "CampaignDefined"
     calling_lists: tuple[str, ...]
     dialing_mode: Literal["Preview"] = "Preview"
+    calling_list_rules: dict[str, CallingListRules] = Field(
+        default_factory=dict, description="Per calling list; a list not named has the defaults"
+    )
 
     @property
     def entity_key(self) -> str:

@@ -7,9 +7,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from outbound_contracts.calling_lists import CallingListRules
 from outbound_contracts.records import (
     CallingListRecord,
     CustomFieldValue,
+    DayEnd,
     RecordHandle,
     SecondsOfDay,
 )
@@ -89,7 +91,7 @@ class UpdateRecord(RecordCommand):
     time_zone: str | None = None
     phone_type: PhoneType | None = None
     daily_from: SecondsOfDay | None = None
-    daily_till: SecondsOfDay | None = None
+    daily_till: DayEnd | None = None
 
 
 class RescheduleRecord(RecordCommand):
@@ -127,7 +129,7 @@ class AddRecord(AgentCommand):
     time_zone: str
     phone_type: PhoneType
     daily_from: SecondsOfDay
-    daily_till: SecondsOfDay
+    daily_till: DayEnd
     chain_id: int | None = None
     other_fields: dict[str, CustomFieldValue] = Field(default_factory=dict)
 
@@ -156,6 +158,11 @@ class DefineCampaign(CampaignCommand):
     type: Literal["DefineCampaign"] = "DefineCampaign"
     calling_lists: list[str] = Field(min_length=1)
     dialing_mode: Literal["Preview"] = "Preview"
+    calling_list_rules: dict[str, CallingListRules] = Field(
+        default_factory=dict,
+        description="Rules per calling list of `calling_lists`; a list not named here keeps "
+        "its rules (a new one: the defaults)",
+    )
 
 
 class ImportRecords(CampaignCommand):
@@ -164,6 +171,20 @@ class ImportRecords(CampaignCommand):
     type: Literal["ImportRecords"] = "ImportRecords"
     first_line: int = Field(ge=1)
     records: list[CallingListRecord] = Field(min_length=1)
+
+
+class DeliverDueCallbacks(CampaignCommand):
+    """Written by the worker to its own partition when a personal callback of the campaign may
+    have come due: applying it pushes each due callback to its agent's open preview session
+    (ScheduledCall), and turns one whose agent had no session for `missed_after_seconds` after
+    its time into a campaign callback. Time enters the log as `now_ns` (the worker's clock when
+    it wrote the command), so a replay decides the same."""
+
+    type: Literal["DeliverDueCallbacks"] = "DeliverDueCallbacks"
+    now_ns: int = Field(ge=0, description="The worker's clock when written, Unix epoch ns")
+    missed_after_seconds: int = Field(
+        ge=0, description="A personal callback this long past its time with no session is missed"
+    )
 
 
 Command = Annotated[
@@ -179,6 +200,7 @@ Command = Annotated[
     | GetPreviewRecord
     | EndPreviewSession
     | DefineCampaign
-    | ImportRecords,
+    | ImportRecords
+    | DeliverDueCallbacks,
     Field(discriminator="type"),
 ]

@@ -13,6 +13,11 @@ DEFAULT_COMMAND_PARTITIONS = 6
 DEFAULT_EVENT_PARTITIONS = 6
 DEAD_LETTER_PARTITIONS = 1
 SESSION_REVOCATIONS_PARTITIONS = 1
+REPLICATION_FACTOR = 3
+"""Of every topic on a cluster of three brokers or more (one broker: 1)."""
+MIN_INSYNC_REPLICAS = 2
+"""Of every topic on a cluster of three brokers or more (one broker: 1): an acknowledged write
+is on two brokers, and a partition still takes writes with one of three away."""
 SESSION_REVOCATIONS_RETENTION_S = 7 * 24 * 3600
 """Longer than any session lives (the gateway refuses a longer session TTL): a revocation is
 kept at least until the token it names has expired."""

@@ -31,20 +31,41 @@ class PhoneType(StrEnum):
 
 
 class RecordType(StrEnum):
+    """Genesys `GctiRecordType`; `code` is its number (calling-list `record_type`, user data).
+    The values are the names the messages carry (`CampaignCallback`: Genesys's
+    CampaignCallBack)."""
+
+    NO_RECORD_TYPE = "NoRecordType"
+    UNKNOWN = "Unknown"
     GENERAL = "General"
-    CAMPAIGN_CALLBACK = "CampaignCallback"
+    CAMPAIGN_RESCHEDULED = "CampaignRescheduled"
+    PERSONAL_RESCHEDULED = "PersonalRescheduled"
     PERSONAL_CALLBACK = "PersonalCallback"
+    CAMPAIGN_CALLBACK = "CampaignCallback"
     NO_CALL = "NoCall"
+
+    @property
+    def code(self) -> int:
+        return list(RecordType).index(self)
 
 
 class RecordStatus(StrEnum):
+    """Genesys `GctiRecordStatus`; `code` is its number (calling-list `record_status`)."""
+
+    NO_RECORD_STATUS = "NoRecordStatus"
     READY = "Ready"
     RETRIEVED = "Retrieved"
     UPDATED = "Updated"
-    CANCELLED = "Cancelled"
     STALE = "Stale"
+    CANCELLED = "Cancelled"
     AGENT_ERROR = "AgentError"
+    CHAIN_UPDATED = "ChainUpdated"
     MISSED_CALLBACK = "MissedCallback"
+    CHAIN_READY = "ChainReady"
+
+    @property
+    def code(self) -> int:
+        return list(RecordStatus).index(self)
 
 
 class CallResult(IntEnum):

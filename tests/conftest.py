@@ -7,6 +7,7 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
 from devstack.broker import LocalBroker, free_port
+from devstack.cluster import LocalCluster
 from devstack.kafka_dist import ensure_kafka_libs
 from devstack.topics import provision_topics
 from outbound_contracts.topics import TopicNames
@@ -65,6 +66,22 @@ def own_broker(tmp_path: Path) -> Iterator[LocalBroker]:
     )
     with broker:
         yield broker
+
+
+@pytest.fixture(scope="session")
+def kafka_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    """Three KRaft nodes (replication factor 3, min ISR 2) for the drills that kill brokers;
+    started once, by the first test that asks, and stopped (by its processes) at the end.
+    A drill that stops a node starts it again before it ends."""
+    cluster = LocalCluster(
+        ensure_kafka_libs(CACHE_DIR),
+        tmp_path_factory.mktemp("cluster"),
+        ports=[free_port() for _ in range(3)],
+        controller_ports=[free_port() for _ in range(3)],
+        heap="512m",
+    )
+    with cluster:
+        yield cluster
 
 
 @asynccontextmanager

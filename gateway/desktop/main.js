@@ -227,7 +227,8 @@ function matchOutcome(entry, data) {
 
 function showRecord(userData) {
     const event = userData.GSW_USER_EVENT;
-    if (event === "PreviewRecord") {
+    // A due personal callback arrives unasked (ScheduledCall) and is shown as a preview record.
+    if (event === "PreviewRecord" || event === "ScheduledCall") {
         $("#record-handle").value = userData.GSW_RECORD_HANDLE;
         $("#phone").value = userData.GSW_PHONE ?? "";
         $("#record-fields tbody").replaceChildren(...Object.entries(userData).map(([name, value]) => {

@@ -44,7 +44,7 @@ def test_the_asyncapi_parser_finds_no_error() -> None:
         check=False,
     )
     assert parsed.returncode == 0, parsed.stdout + parsed.stderr
-    assert "valid: 5 channels, 22 messages" in parsed.stdout
+    assert "valid: 5 channels, 23 messages" in parsed.stdout
 
 
 def payloads() -> dict[str, dict[str, Any]]:

@@ -27,7 +27,9 @@ async def test_the_topics_command_creates_the_prefixed_topics_the_services_read(
     stdout, stderr = await command.communicate()
     assert command.returncode == 0, stderr.decode()
     names = TopicNames.with_prefix(prefix).all()
-    assert stdout.decode().strip() == "topics ready: " + ", ".join(names)
+    assert stdout.decode().strip() == (
+        f"topics ready: {', '.join(names)} (replication factor 1, min ISR 1)"
+    )
     expected = set(names)
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     await admin.start()

@@ -217,6 +217,7 @@ REFUSED: list[tuple[str, dict[str, Any], int, int, list[str]]] = [
     (HELD, body("UpdateRecord", from_="0"), 400, 2, ["from"]),
     (HELD, body("UpdateRecord", phoneType="Car"), 400, 2, ["phoneType", "Mobile", "HomePhone"]),
     (HELD, body("UpdateRecord", timeZone=""), 400, 2, ["timeZone"]),
+    (HELD, body("UpdateRecord", timeZone="Mars/Olympus"), 400, 2, ["timeZone", "IANA"]),
     (HELD, body("RescheduleRecord", timestamp=1), 400, 1, ["callbackType"]),
     (HELD, body("RescheduleRecord", callbackType="Personal"), 400, 1, ["timestamp"]),
     (

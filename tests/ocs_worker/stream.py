@@ -7,6 +7,7 @@ the handles earlier ones handed out, and the same core replays it for the expect
 """
 
 import asyncio
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ from outbound_contracts.records import CallingListRecord
 from outbound_contracts.topics import TopicNames
 from outbound_contracts.vocabulary import CallResult, ChainAttribute
 from tests.conftest import TEST_PARTITIONS
-from tests.ocs_worker.builders import APP, DEVICES, LIST, NOW_NS
+from tests.ocs_worker.builders import APP, DEVICES, LIST
 
 CAMPAIGNS = ("Campaign1", "Campaign2", "Campaign3")
 AGENTS = ("agent1", "agent2", "agent3")
@@ -59,7 +60,11 @@ class Stream:
 
 
 def build_stream(steps_per_campaign: int) -> Stream:
-    per_campaign = [_campaign_commands(name, steps_per_campaign) for name in CAMPAIGNS]
+    """Received now by the real clock, so that no callback of the stream comes due while a
+    drill runs (the worker would push it by a timer of its own, which the stream cannot
+    foresee: callbacks that come due have drills of their own, test_callbacks_on_kafka.py)."""
+    now_ns = time.time_ns()
+    per_campaign = [_campaign_commands(name, steps_per_campaign, now_ns) for name in CAMPAIGNS]
     return replay([c for group in zip_longest(*per_campaign) for c in group if c is not None])
 
 
@@ -77,7 +82,7 @@ def replay(commands: list[Command]) -> Stream:
     return Stream(commands, expected, state)
 
 
-def _campaign_commands(campaign: str, steps: int) -> list[Command]:
+def _campaign_commands(campaign: str, steps: int, now_ns: int) -> list[Command]:
     records = [
         CallingListRecord(
             record_handle=h,
@@ -119,25 +124,35 @@ def _campaign_commands(campaign: str, steps: int) -> list[Command]:
         return transition.outcomes
 
     for user in AGENTS:
-        run(_agent(StartPreviewSession, campaign, user))
+        run(_agent(StartPreviewSession, campaign, user, now_ns))
     for n in range(steps):
         user = AGENTS[n % len(AGENTS)]
-        [got] = run(_agent(GetPreviewRecord, campaign, user))
+        [got] = run(_agent(GetPreviewRecord, campaign, user, now_ns))
         if not isinstance(got, UserEventRaised):
             continue
         handle = got.subject["recordHandle"]
         record = {"record_handle": handle, "calling_list": LIST}
         match n % 6:
             case 0:
-                run(_agent(RejectRecord, campaign, user, **record))
+                run(_agent(RejectRecord, campaign, user, now_ns, **record))
             case 1:
-                run(_agent(CompleteRecord, campaign, user, **record, call_result=CallResult.Answer))
+                run(
+                    _agent(
+                        CompleteRecord,
+                        campaign,
+                        user,
+                        now_ns,
+                        **record,
+                        call_result=CallResult.Answer,
+                    )
+                )
             case 2:
                 run(
                     _agent(
                         CancelRecord,
                         campaign,
                         user,
+                        now_ns,
                         **record,
                         chain_attribute=ChainAttribute.ALL_CHAIN,
                     )
@@ -148,21 +163,24 @@ def _campaign_commands(campaign: str, steps: int) -> list[Command]:
                         RescheduleRecord,
                         campaign,
                         user,
+                        now_ns,
                         record_handle=handle,
                         callback_type="Personal",
-                        timestamp=NOW_NS // 10**9,
+                        timestamp=now_ns // 10**9 + 86400,
                     )
                 )
             case 4:
-                run(_agent(CompleteRecord, campaign, user, **record))
-                run(_agent(RejectRecord, campaign, user, **record))  # 103: already final
+                run(_agent(CompleteRecord, campaign, user, now_ns, **record))
+                run(_agent(RejectRecord, campaign, user, now_ns, **record))  # 103: already final
             case _:
-                run(_agent(CancelRecord, campaign, user, **record, phone_number="0"))  # 108
-                run(_agent(RejectRecord, campaign, user, **record))
+                run(_agent(CancelRecord, campaign, user, now_ns, **record, phone_number="0"))  # 108
+                run(_agent(RejectRecord, campaign, user, now_ns, **record))
     return commands
 
 
-def _agent(kind: type[AgentCommand], campaign: str, user: str, **fields: object) -> Command:
+def _agent(
+    kind: type[AgentCommand], campaign: str, user: str, now_ns: int, **fields: object
+) -> Command:
     command: Command = kind.model_validate(  # type: ignore[assignment]
         {
             "command_id": uuid.uuid4().hex,
@@ -170,7 +188,7 @@ def _agent(kind: type[AgentCommand], campaign: str, user: str, **fields: object)
             "campaign_name": campaign,
             "user_name": user,
             "device_id": DEVICES[user],
-            "received_at_ns": NOW_NS,
+            "received_at_ns": now_ns,
             **fields,
         }
     )

@@ -82,7 +82,7 @@ async def test_a_bad_row_is_named_and_nothing_is_sent(
 ) -> None:
     bad = tmp_path / "bad.csv"
     lines = DEMO.read_text().splitlines()
-    lines[3] = lines[3].replace(",America/Chicago,28800,", ",America/Chicago,noon,")
+    lines[3] = lines[3].replace(",America/Chicago,0,", ",America/Chicago,noon,")
     bad.write_text("\n".join(lines) + "\n")
     code, _, err = await run_import(kafka_bootstrap, topics, bad)
     assert code == 2

@@ -123,11 +123,12 @@ async def test_undecodable_and_misrouted_commands_go_to_the_dead_letter_topic(
     assert "is not the command's campaign key" in reason
 
 
-async def test_a_command_that_would_store_an_empty_phone_or_time_zone_is_dead_lettered(
+async def test_a_command_that_would_store_an_empty_phone_or_unknown_zone_is_dead_lettered(
     kafka_bootstrap: str, topics: TopicNames
 ) -> None:
     """The gateway never sends one; another producer might, and its changelog entry would
-    stop every later restore of the partition."""
+    stop every later restore of the partition (an empty value) or hold a record whose calling
+    window nobody knows (an unknown zone: never read as UTC)."""
     empty_phone = agent(UpdateRecord, record_handle=9, calling_list=LIST, phone_number="")
     empty_zone = agent(
         AddRecord,
@@ -138,23 +139,31 @@ async def test_a_command_that_would_store_an_empty_phone_or_time_zone_is_dead_le
         daily_from=0,
         daily_till=86399,
     )
+    unknown_zone = agent(UpdateRecord, record_handle=9, calling_list=LIST, time_zone="Mars/Base")
     after = agent(UpdateRecord, record_handle=9, calling_list=LIST, phone_number="5550199")
-    await send_commands(kafka_bootstrap, topics, [*SEED, empty_phone, empty_zone, after])
+    commands = [*SEED, empty_phone, empty_zone, unknown_zone, after]
+    await send_commands(kafka_bootstrap, topics, commands)
     async with running_worker(worker_settings(kafka_bootstrap, topics)):
-        dead = dict(await _read_dead_letters(kafka_bootstrap, topics, expected=2))
+        dead = dict(await _read_dead_letters(kafka_bootstrap, topics, expected=3))
         events = await read_topic(kafka_bootstrap, topics.events, expected=2)
-    assert set(dead) == {
-        empty_phone.model_dump_json().encode(),
-        empty_zone.model_dump_json().encode(),
+    reasons = {value: headers["reason"] for value, headers in dead.items()}
+    assert set(reasons) == {
+        command.model_dump_json().encode() for command in (empty_phone, empty_zone, unknown_zone)
     }
-    for headers in dead.values():
-        assert "with an empty phone_number or time_zone" in headers["reason"]
+    assert (
+        "with an empty phone_number or time_zone" in reasons[empty_phone.model_dump_json().encode()]
+    )
+    assert (
+        "with an empty phone_number or time_zone" in reasons[empty_zone.model_dump_json().encode()]
+    )
+    assert "unknown time zone 'Mars/Base'" in reasons[unknown_zone.model_dump_json().encode()]
     [outcome] = agent_events(events)
     assert isinstance(outcome, UserEventRaised)
     assert outcome.command_id == after.command_id
     # The changelog restores whole: every entry readable, the valid update in it.
     [campaign] = (await restored_state(kafka_bootstrap, topics)).campaigns.values()
     assert campaign.records[9].phone == "5550199"
+    assert campaign.records[9].time_zone == "America/New_York"
     assert len(campaign.records) == 3
 
 

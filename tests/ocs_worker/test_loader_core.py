@@ -34,6 +34,7 @@ def test_import_reports_each_refused_row_by_line_and_applies_the_rest() -> None:
         record(1, chain_id=9),  # exists already
         record(3, chain_id=3, calling_list="Other"),
         record(2, chain_id=4),  # repeated in this batch
+        record(5, chain_id=5, time_zone="Mars/Olympus"),  # another producer's: no such zone
         first_line=10,
     )
     [result] = step(state, command)
@@ -46,6 +47,7 @@ def test_import_reports_each_refused_row_by_line_and_applies_the_rest() -> None:
             ImportRejection(line=11, reason="record handle 1 already exists"),
             ImportRejection(line=12, reason="calling list 'Other' is not in the campaign"),
             ImportRejection(line=13, reason="record handle 2 already exists"),
+            ImportRejection(line=14, reason="unknown time zone 'Mars/Olympus'"),
         ],
     )
     records = state.campaigns[(APP, CAMPAIGN)].records

@@ -119,6 +119,7 @@ def test_the_preview_record_carries_the_ocs_user_data_and_the_custom_fields() ->
         "GSW_CHAIN_ID": 4,
         "InteractionType": "Outbound",
         "InteractionSubtype": "OutboundNew",
+        "GSW_RECORD_TYPE": 2,
         "tier": "gold",
         "n": 3,
     }
@@ -163,7 +164,13 @@ def test_an_agents_due_personal_callback_comes_before_the_ready_queue() -> None:
     assert next_handle(state, "agent2") == 5
     step(
         state,
-        agent(RescheduleRecord, "agent2", record_handle=5, callback_type="Personal", timestamp=0),
+        agent(
+            RescheduleRecord,
+            "agent2",
+            record_handle=5,
+            callback_type="Personal",
+            timestamp=NOW_NS // 1_000_000_000,
+        ),
     )
     step(state, agent(RejectRecord, record_handle=1, calling_list=LIST))
     assert next_handle(state, "agent2") == 5  # its callback, though chain 1 is Ready and lower

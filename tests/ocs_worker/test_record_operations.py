@@ -271,16 +271,17 @@ def test_reschedule_returns_the_record_as_a_callback(
     callback: str, record_type: RecordType, holder: str | None
 ) -> None:
     state = seeded(held(9, chain_id=1, by="agent1"))
+    at = NOW_NS // 1_000_000_000 + 42
     outcome = only(
-        step(state, agent(RescheduleRecord, record_handle=9, callback_type=callback, timestamp=42))
+        step(state, agent(RescheduleRecord, record_handle=9, callback_type=callback, timestamp=at))
     )
     assert outcome.notification_type == "ScheduledRecordRescheduleAcknowledge"
     assert outcome.user_data["GSW_CALLBACK_TYPE"] == callback
-    assert outcome.user_data["GSW_DATE_TIME"] == 42
+    assert outcome.user_data["GSW_DATE_TIME"] == at
     callback_record = state.campaigns[(APP, CAMPAIGN)].records[9]
     assert callback_record.record_status is RecordStatus.READY
     assert callback_record.record_type is record_type
-    assert callback_record.dial_sched_time == 42
+    assert callback_record.dial_sched_time == at
     assert callback_record.agent_id == holder
 
 
@@ -350,16 +351,19 @@ def test_get_chained_record_sends_the_chain_in_order_then_the_end_and_hands_it_o
     assert {records[h].agent_id for h in (11, 12, 13)} == {"agent2"}
 
 
+NEW_RECORD: dict[str, Any] = {
+    "calling_list": LIST,
+    "phone_number": "5550100",
+    "time_zone": "UTC",
+    "phone_type": "Mobile",
+    "daily_from": 0,
+    "daily_till": 86399,
+}
+
+
 def test_add_record_starts_a_new_chain_or_extends_the_one_named() -> None:
+    fields = NEW_RECORD
     state = seeded(record(10, chain_id=7), record(11, chain_id=7, chain_n=1))
-    fields: dict[str, Any] = {
-        "calling_list": LIST,
-        "phone_number": "5550100",
-        "time_zone": "UTC",
-        "phone_type": "Mobile",
-        "daily_from": 0,
-        "daily_till": 86399,
-    }
     fresh = only(step(state, agent(AddRecord, **fields)))
     extended = only(step(state, agent(AddRecord, **fields, chain_id=7)))
     assert fresh.notification_type == "AddRecordAcknowledge"
@@ -385,6 +389,34 @@ def test_add_record_into_a_chain_of_another_calling_list_is_error_109() -> None:
         chain_id=7,
     )
     assert error_of(step(state, command)) == 109
+
+
+def test_add_record_into_a_finished_or_unknown_chain_is_error_109_and_changes_nothing() -> None:
+    done = RecordStatus.UPDATED
+    state = seeded(
+        record(10, chain_id=7, record_status=done),
+        record(11, chain_id=7, chain_n=1, record_status=done),
+    )
+    for chain_id in (7, 99):
+        transition = apply(state, agent(AddRecord, **NEW_RECORD, chain_id=chain_id))
+        assert error_of(transition.outcomes) == 109
+        assert transition.changes == []
+
+
+def test_get_chained_record_shows_and_hands_out_only_the_chains_open_records() -> None:
+    state = seeded(
+        record(10, chain_id=2, record_status=RecordStatus.UPDATED, phone="111"),
+        held(11, chain_id=2, chain_n=1, by="agent2"),
+        record(12, chain_id=2, chain_n=2, record_status=RecordStatus.CANCELLED),
+        record(13, chain_id=2, chain_n=3, record_type=RecordType.NO_CALL),
+        record(14, chain_id=2, chain_n=4),
+    )
+    outcomes = events(state, agent(GetChainedRecord, "agent2", record_handle=11))
+    assert [o.subject["recordHandle"] for o in outcomes] == [11, 14, 11]
+    assert all(o.user_data.get("GSW_PHONE") != "111" for o in outcomes)
+    records = state.campaigns[(APP, CAMPAIGN)].records
+    assert records[14].agent_id == "agent2"
+    assert records[10].agent_id is None
 
 
 def test_apply_never_mutates_the_state_it_is_given() -> None:

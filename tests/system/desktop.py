@@ -2,10 +2,12 @@
 which commands it accepted, for drills that then check each was processed exactly once.
 
 A desktop works on the record its agent holds in the demo calling list, in a cycle that stays
-valid without reading outcomes: update it, reschedule it as the agent's personal callback (due
-at once), reject it (error 102: no longer held), fetch it back with GetPreviewRecord (the
-agent's own due callback comes first) and cancel it with a wrong phone number (error 108: it
-stays held). Every command gives exactly one outcome, matched by its `referenceId`.
+valid without reading outcomes: update it, then complete it and cancel it, both with a wrong
+phone number (error 108: it stays held). Every command gives exactly one outcome, matched by
+its `referenceId`. (A reschedule no longer
+fits the cycle: a callback time must not be in the past, and one due at once is pushed to the
+agent as soon as it is due, racing any request that would fetch it back; callbacks have drills
+of their own, tests/ocs_worker/test_callbacks_on_kafka.py.)
 """
 
 import asyncio
@@ -22,10 +24,8 @@ from tests.system.outbound_api import Request, campaign_request, record_request
 HELD_IN_DEMO = {"agent1": 9, "agent2": 11}
 """The record each agent holds (Retrieved) in demo/calling-list.csv."""
 CALLING_LIST = "CallingList1"
-LONG_AGO = 1_700_000_000
-"""A callback time in the past: the rescheduled record is due at once."""
-CYCLE = ("UpdateRecord", "RescheduleRecord", "RejectRecord", "GetPreviewRecord", "CancelRecord")
-EXPECTED_ERRORS = {"RejectRecord": 102, "CancelRecord": 108}
+CYCLE = ("UpdateRecord", "CompleteRecord", "CancelRecord")
+EXPECTED_ERRORS = {"CompleteRecord": 108, "CancelRecord": 108}
 
 
 @dataclass
@@ -64,11 +64,7 @@ class Desktop:
         """The held-record cycle, endlessly."""
         for turn in itertools.count():
             yield self._on_record("UpdateRecord", **{"from": turn % 86400})
-            yield self._on_record("RescheduleRecord", callbackType="Personal", timestamp=LONG_AGO)
-            yield self._on_record("RejectRecord", callingList=CALLING_LIST)
-            yield campaign_request(
-                self.agent, "GetPreviewRecord", self._reference(), campaign=self.campaign
-            )
+            yield self._on_record("CompleteRecord", callingList=CALLING_LIST, phoneNumber="0")
             yield self._on_record("CancelRecord", callingList=CALLING_LIST, phoneNumber="0")
 
     def _on_record(self, operation: str, **parameters: Any) -> Request:

@@ -12,6 +12,7 @@ import re
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -117,11 +118,15 @@ async def test_the_preview_loop_through_the_page(browser: Browser, desk_system: 
     assert handle.isdigit()
 
     await desk.done("Update", "Update call completion stats acknowledge")
-    # A personal callback due at once comes back to this agent with the next Get record.
+    # A personal callback a few seconds ahead (the form takes a date and a time, in the
+    # browser's zone) is pushed to this agent when due, and shown as a preview record.
     await page.get_by_label("Callback", exact=True).select_option("Personal")
-    await page.get_by_label("At", exact=True).fill("2020-01-01T09:00")
+    due = datetime.now() + timedelta(seconds=4)
+    await page.get_by_label("At", exact=True).fill(due.strftime("%Y-%m-%dT%H:%M:%S"))
     await desk.done("Reschedule", "Scheduled record reschedule acknowledge")
-    await desk.done("Get record", "Preview record")
+    await page.get_by_label("Record handle", exact=True).fill("")
+    pushed = page.locator("#messages li").filter(has_text="ScheduledCall")
+    await expect(pushed.first).to_be_visible(timeout=30_000)
     await expect(page.get_by_label("Record handle", exact=True)).to_have_value(handle)
     await desk.done("Get chained records", "Chained records data end")
     await expect(page.get_by_label("Records of the chain", exact=True)).to_contain_text(

@@ -64,6 +64,12 @@ class Desk:
             request, acknowledgement(request, notification, record_subject(request, calling_list))
         )
 
+    async def pushed(self, expected: list[Message], *, since_ns: int) -> None:
+        """Outcomes nobody asked for (a ScheduledCall): no referenceId."""
+        received = await self.session.messages(len(expected))
+        expected[0]["data"].pop("referenceId")
+        assert_outcome(received, expected, sent_at_ns=since_ns)
+
     async def got(self, request: Request, record: CallingListRecord) -> None:
         """GetPreviewRecord hands `record` to the agent."""
         await self.expect(request, handed_out(request, record, "PreviewRecord"))
@@ -85,6 +91,7 @@ def handed_out(request: Request, record: CallingListRecord, event: str) -> list[
         "GSW_USER_EVENT": event,
         "GSW_PHONE": record.phone,
         "GSW_RECORD_HANDLE": record.record_handle,
+        "GSW_RECORD_TYPE": record.record_type.code,
         "GSW_CHAIN_ID": record.chain_id,
         "InteractionType": "Outbound",
         "InteractionSubtype": "OutboundNew",
@@ -109,7 +116,12 @@ def _held(record: CallingListRecord, **changes: Any) -> CallingListRecord:
 async def test_a_preview_loop_through_the_api_gives_every_notification_and_final_state(
     system: System,
 ) -> None:
-    callback_at = int(time.time()) - 60  # due at once
+    callback_at = int(time.time()) + 5  # pushed when due, a few seconds into the loop
+    # Record 5's new window: the hour around the real time in Berlin, so the callback it
+    # becomes is inside its window whenever the test runs.
+    local = datetime.now(ZoneInfo("Europe/Berlin"))
+    second = local.hour * 3600 + local.minute * 60 + local.second
+    berlin = ((second - 1800) % 86400, (second + 1800) % 86400)
 
     def record(operation: str, handle: int | None, n: int, **parameters: Any) -> Request:
         return record_request(AGENT, operation, handle, f"loop-{n}", **parameters)
@@ -144,7 +156,7 @@ async def test_a_preview_loop_through_the_api_gives_every_notification_and_final
         await desk.got(preview("GetPreviewRecord", 8), _held(DEMO[5]))
         update = record(
             "UpdateRecord", 5, 9, phoneNumber="5550399", phoneType="Mobile",
-            timeZone="Europe/Berlin", **{"from": 32400, "until": 64800},
+            timeZone="Europe/Berlin", **{"from": berlin[0], "until": berlin[1]},
         )  # fmt: skip
         await desk.acknowledged(update, "UpdateCallCompletionStatsAcknowledge", LIST)
         updated = _held(
@@ -152,8 +164,8 @@ async def test_a_preview_loop_through_the_api_gives_every_notification_and_final
             phone="5550399",
             phone_type=PhoneType.MOBILE,
             time_zone="Europe/Berlin",
-            daily_from=32400,
-            daily_till=64800,
+            daily_from=berlin[0],
+            daily_till=berlin[1],
         )
         completed = DEMO[4].model_copy(
             update={
@@ -163,27 +175,28 @@ async def test_a_preview_loop_through_the_api_gives_every_notification_and_final
                 "agent_id": AGENT,
             }
         )
+        # The chain's open records only: the completed one is no one's business any more.
         chained = record("GetChainedRecord", 5, 10)
         await desk.expect(
             chained,
-            handed_out(chained, completed, "ChainedRecord")
-            + handed_out(chained, updated, "ChainedRecord")
+            handed_out(chained, updated, "ChainedRecord")
             + acknowledgement(chained, "ChainedRecordsDataEnd", record_subject(chained, LIST)),
         )
         reschedule = record(
             "RescheduleRecord", 5, 11, callbackType="Personal", timestamp=callback_at
         )
+        rescheduled_at_ns = time.time_ns()
         await desk.acknowledged(reschedule, "ScheduledRecordRescheduleAcknowledge", LIST)
-        # The agent's own due personal callback comes before any Ready chain.
-        await desk.got(
-            preview("GetPreviewRecord", 12),
-            updated.model_copy(
-                update={
-                    "record_type": RecordType.PERSONAL_CALLBACK,
-                    "dial_sched_time": callback_at,
-                    "attempts": 1,
-                }
-            ),
+        # When due, the agent's personal callback is pushed to its session, unasked.
+        callback = updated.model_copy(
+            update={
+                "record_type": RecordType.PERSONAL_CALLBACK,
+                "dial_sched_time": callback_at,
+                "attempts": 1,
+            }
+        )
+        await desk.pushed(
+            handed_out(reschedule, callback, "ScheduledCall"), since_ns=rescheduled_at_ns
         )
         await desk.acknowledged(
             record("DoNotCallRecord", 5, 13, callingList=LIST), "DoNotCallAcknowledge"
