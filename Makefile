@@ -1,4 +1,5 @@
-# The two commands of the README: `make run` and `make test`. Everything else is their plumbing.
+# The two commands of the README: `make run` and `make test` (and `make unit`, the fast loop
+# beside them). Everything else is their plumbing.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -8,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 UV_VERSION := 0.13.9
 UV := $(VENV)/bin/uv
 
-.PHONY: run test check audit install lock bench clean vendor-cometd promtool test-containers compose-up compose-down
+.PHONY: run test unit check audit install lock bench clean vendor-cometd promtool test-containers compose-up compose-down loadtest
 
 run: $(INSTALLED)
 	$(PY) -m devstack run $(ARGS)
@@ -17,7 +18,12 @@ test: $(INSTALLED) tests/js/node_modules/.installed tests/asyncapi/node_modules/
 		$(CHROMIUM) promtool
 	$(MAKE) --no-print-directory check
 	$(MAKE) --no-print-directory audit
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not bench" $(PYTEST_ARGS)
+
+# The fast loop: no broker, no stack, no root, no long drill; each test within a CPU budget
+# (tests/unit_loop.py). The benchmark-only tests (`-m bench`) run with `$(PY) -m pytest -m bench`.
+unit: $(INSTALLED)
+	$(PY) -m pytest --unit -q $(PYTEST_ARGS)
 
 check: $(INSTALLED)
 	$(UV) lock --check --python $(PY)
@@ -105,6 +111,28 @@ compose-up: $(INSTALLED)
 	GWS_SESSION_SECRET=$$(cat $(COMPOSE_SECRET)) GWS_USERS_FILE=$${GWS_USERS_FILE:-/app/demo/users.json} \
 		deploy/engine.sh compose $(COMPOSE_FILES) --profile demo up -d --wait
 
+# `VOLUMES=1` also deletes the broker's volume: the next `compose-up` starts from clean state.
 compose-down:
-	-GWS_SESSION_SECRET=unused deploy/engine.sh compose -f docker-compose.yml -f docker-compose.scaled.yml --profile demo down
+	-GWS_SESSION_SECRET=unused deploy/engine.sh compose -f docker-compose.yml -f docker-compose.scaled.yml \
+		--profile demo --profile loadtest down --remove-orphans $(if $(VOLUMES),--volumes)
 	deploy/engine.sh down
+
+# The Locust load test (docs/load-testing.md) against the composed stack, brought up first if it
+# is not (`SCALED=1`: through the balancer): USERS desktops for DURATION, WORKERS Locust workers,
+# RATE commands per second per desktop, headless; Locust's summary is printed at the end and its
+# exit code (non-zero on any failure) is make's. The stack stays up: `make compose-down`.
+USERS ?= 20
+DURATION ?= 60s
+WORKERS ?= 2
+RATE ?= 1
+LOADTEST_ENV = GWS_SESSION_SECRET=$$(cat $(COMPOSE_SECRET)) LOCUST_USERS=$(USERS) \
+	LOCUST_RUN_TIME=$(DURATION) LOCUST_EXPECT_WORKERS=$(WORKERS) LOADTEST_COMMANDS_PER_SECOND=$(RATE)
+
+loadtest: compose-up
+	@echo "loadtest: $(USERS) desktops, $(RATE) command/s each, for $(DURATION) ($(WORKERS) workers)..."
+	@status=0; $(LOADTEST_ENV) deploy/engine.sh compose $(COMPOSE_FILES) --profile loadtest up \
+		--no-deps --scale locust-worker=$(WORKERS) --exit-code-from locust locust locust-worker \
+		>/dev/null || status=$$?; \
+	$(LOADTEST_ENV) deploy/engine.sh compose $(COMPOSE_FILES) --profile loadtest logs --no-color \
+		--no-log-prefix locust; \
+	exit $$status

@@ -58,21 +58,24 @@ class Authenticator:
         self._clock = clock
         self._verified: OrderedDict[bytes, str] = OrderedDict()
 
-    async def user_for(
+    async def account_for(
         self, authorization: str | None, session_token: str | None, *, address: str | None = None
-    ) -> str | None:
-        """The user name the credentials prove, or None; Basic wins when both are present.
-        Raises `SignInThrottled` for a Basic sign-in the throttle holds back (`address`: the
-        client's, as the server sees it), `PasswordChecksBusy` when no hash slot is free."""
+    ) -> UserAccount | None:
+        """The enabled account the credentials prove, or None; Basic wins when both are
+        present. Raises `SignInThrottled` for a Basic sign-in the throttle holds back
+        (`address`: the client's, as the server sees it), `PasswordChecksBusy` when no hash
+        slot is free."""
         if authorization:
-            return await self._basic(authorization, address)
+            user_name = await self._basic(authorization, address)
+            account = self._directory.get(user_name) if user_name is not None else None
+            return account if account is not None and account.enabled else None
         claims = self._sessions.claims(session_token, now=self._clock())
         if claims is None:
             return None
         account = self._directory.get(claims.user_name)
         if account is None or not account.enabled:
             return None
-        return account.user_name if account.password_version == claims.password_version else None
+        return account if account.password_version == claims.password_version else None
 
     def session_expiry(self, session_token: str) -> int | None:
         """When a valid session cookie expires (epoch s), else None."""

@@ -402,7 +402,8 @@ def _memory_against_faye(transport: Transport, ours: Fanout, faye: Fanout) -> Ta
     if not met:
         verdict += (
             "; what a session holds, object by object (ours, uvicorn's and the websockets "
-            "library's), is measured by `python -m bench.session_memory` (docs/performance.md)"
+            "library's), is measured by `python -m bench.probes.session_memory` "
+            "(docs/performance-history.md)"
         )
     return Target(f"{transport}: memory per session <= {_MEMORY_GOAL}x Faye's", met, verdict)
 

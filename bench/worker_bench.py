@@ -72,7 +72,8 @@ def drain(
     cluster: BenchCluster, prefilled: Prefilled, workers: int, code: Path | None = None
 ) -> Drain:
     """Start `workers` worker processes on the pre-filled topic; time them to the last commit.
-    `code`: a directory whose `ocs_worker` runs instead of this checkout's (bench.worker_ab)."""
+    `code`: a directory whose `ocs_worker` runs instead of this checkout's
+    (bench.probes.worker_ab)."""
     group = f"bench-worker-{uuid.uuid4().hex[:8]}"
     processes = []
     for index in range(workers):
@@ -188,7 +189,7 @@ def run(cluster: BenchCluster, *, quick: bool) -> BenchmarkResult:
         Row("ProducerPerformance records/s", produced, None, "/s"),
         Row("ConsumerPerformance records/s", consumed, None, "/s"),
         Row("worker CPU while draining", ours.cores, None, "cores"),
-        # The figure to compare across runs and days (bench.worker_ab prints the same one).
+        # The figure to compare across runs and days (bench.probes.worker_ab prints the same one).
         Row("worker CPU per command", ours.cpu_us_per_command, None, "µs"),
         Row("machine CPU while draining", ours.machine_cores, None, "cores"),
         Row("UpdateRecord acknowledged / sent", acknowledged, update_count, "events"),
@@ -240,5 +241,5 @@ def _why(ours: Drain) -> str:
         f"{number(ours.machine_cores)} of {os.cpu_count()}): per command the worker decodes "
         "and validates a pydantic model, applies it (pydantic models for the event and the "
         "change), and encodes both into record batches, and the broker, on the same cores, "
-        "reads it once and writes two records (docs/performance.md)."
+        "reads it once and writes two records (docs/performance-history.md)."
     )

@@ -36,7 +36,6 @@ class Gatekeeper:
         metrics: GatewayMetrics,
         revoked: RevokedSessions,
     ) -> None:
-        self._directory = directory
         self._sessions = SessionVerifier(
             settings.session_secret, revoked, cache_size=_AUTH_CACHE_SIZE
         )
@@ -63,7 +62,7 @@ class Gatekeeper:
         state-changing request without `Origin` or `X-Requested-With`."""
         address = request.client.host if request.client else None
         try:
-            user_name = await self._authenticator.user_for(
+            account = await self._authenticator.account_for(
                 request.headers.get("authorization"),
                 request.cookies.get(SESSION_COOKIE),
                 address=address,
@@ -72,8 +71,7 @@ class Gatekeeper:
             raise sign_in_throttled(throttled.retry_after_s) from None
         except PasswordChecksBusy as busy:
             raise sign_in_busy(busy.retry_after_s) from None
-        account = self._directory.get(user_name) if user_name is not None else None
-        if account is None or not account.enabled:
+        if account is None:
             raise access_denied()
         check_cookie_request(request)
         return account

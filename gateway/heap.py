@@ -4,7 +4,7 @@ Start-up builds about 100,000 long-lived objects (modules, the app, its routes, 
 validators, the OpenAPI document). With requests in flight, every young collection promotes
 their objects, so a full collection came every thousand or so requests and walked the whole
 start-up heap each time: 20-55 ms of one core, during which no request moved (the gateway's
-p99 at half peak). docs/performance.md ("Round 2: gateway") has the measurements.
+p99 at half peak). docs/performance-history.md ("Round 2: gateway") has the measurements.
 """
 
 import gc

@@ -8,6 +8,8 @@ that names it. Unknown parameters are ignored and `null` counts as absent, as in
 
 import json
 import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Generic, Self, TypeVar, get_args
 
@@ -17,6 +19,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
 from gateway.errors import GwsError, invalid, missing, out_of_range
+from outbound_contracts.commands import AgentCommand
 
 Text = Annotated[StrictStr, Field(min_length=1)]
 DEVICE_PREFIX = "/devices/"
@@ -82,6 +85,15 @@ class AgentRequest(GwsRequest):
             "reference_id": self.reference_id,
             "received_at_ns": receipt.received_at_ns,
         }
+
+
+class CommandRequest(AgentRequest, ABC):
+    """An operation that becomes one command, which the request builds itself."""
+
+    @abstractmethod
+    def command(self, receipt: Receipt, path: Mapping[str, str]) -> AgentCommand:
+        """The command; `path` holds the URL's parameters, checked after the body's (GwsError
+        if one is wrong)."""
 
 
 Request = TypeVar("Request", bound=GwsRequest)

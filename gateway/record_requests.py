@@ -1,7 +1,8 @@
 """The record operations: on `/api/v2/me/outbound-records/{h}` (a record the agent holds) and on
 `/api/v2/me/outbound-records` (do-not-call by phone, a new record), as the contract's commands."""
 
-from abc import ABC, abstractmethod
+from abc import ABC
+from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -15,7 +16,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from gateway.parameters import AgentRequest, OperationTable, Receipt, Text, record_handle
+from gateway.parameters import CommandRequest, OperationTable, Receipt, Text, record_handle
 from outbound_contracts.commands import (
     AddRecord,
     AgentCommand,
@@ -80,15 +81,17 @@ def _example(operation: str, **parameters: Any) -> ConfigDict:
     )
 
 
-class CampaignRecordRequest(AgentRequest):
+class CampaignRecordRequest(CommandRequest, ABC):
     campaign_name: Text = Field(alias="campaignName", description="the campaign's name")
 
 
 class HeldRecordRequest(CampaignRecordRequest, ABC):
     """An operation on the record `{h}` that the agent holds."""
 
-    @abstractmethod
-    def command(self, receipt: Receipt, handle: int) -> AgentCommand: ...
+    def held(self, receipt: Receipt, path: Mapping[str, str]) -> dict[str, Any]:
+        """The command's fields so far: the common ones and the URL's record handle."""
+        handle = record_handle(path["recordHandle"])
+        return {**self.common(receipt, self.campaign_name), "record_handle": handle}
 
 
 class RejectRequest(HeldRecordRequest):
@@ -109,10 +112,9 @@ class RejectRequest(HeldRecordRequest):
     operation_name: Literal["RejectRecord"] = Field(alias="operationName")
     calling_list: Text = Field(alias="callingList", description=_CALLING_LIST)
 
-    def command(self, receipt: Receipt, handle: int) -> AgentCommand:
+    def command(self, receipt: Receipt, path: Mapping[str, str]) -> AgentCommand:
         return RejectRecord(
-            **self.common(receipt, self.campaign_name),
-            record_handle=handle,
+            **self.held(receipt, path),
             calling_list=self.calling_list,
         )
 
@@ -127,10 +129,9 @@ class RecordDeclineRequest(HeldRecordRequest, ABC):
     )
     command_type: ClassVar[type[CancelRecord] | type[DoNotCallRecord]]
 
-    def command(self, receipt: Receipt, handle: int) -> AgentCommand:
+    def command(self, receipt: Receipt, path: Mapping[str, str]) -> AgentCommand:
         return self.command_type(
-            **self.common(receipt, self.campaign_name),
-            record_handle=handle,
+            **self.held(receipt, path),
             calling_list=self.calling_list,
             phone_number=self.phone_number,
             chain_attribute=self.chain_attribute,
@@ -169,10 +170,9 @@ class CompleteRequest(HeldRecordRequest):
     )
     phone_number: Text | None = Field(default=None, alias="phoneNumber", description=_PHONE)
 
-    def command(self, receipt: Receipt, handle: int) -> AgentCommand:
+    def command(self, receipt: Receipt, path: Mapping[str, str]) -> AgentCommand:
         return CompleteRecord(
-            **self.common(receipt, self.campaign_name),
-            record_handle=handle,
+            **self.held(receipt, path),
             calling_list=self.calling_list,
             call_result=self.call_result,
             phone_number=self.phone_number,
@@ -198,10 +198,9 @@ class UpdateRequest(HeldRecordRequest):
     daily_from: SecondsOfDay | None = Field(default=None, alias="from", description=_FROM)
     daily_till: SecondsOfDay | None = Field(default=None, alias="until", description=_UNTIL)
 
-    def command(self, receipt: Receipt, handle: int) -> AgentCommand:
+    def command(self, receipt: Receipt, path: Mapping[str, str]) -> AgentCommand:
         return UpdateRecord(
-            **self.common(receipt, self.campaign_name),
-            record_handle=handle,
+            **self.held(receipt, path),
             calling_list=self.calling_list,
             phone_number=self.phone_number,
             time_zone=self.time_zone,
@@ -221,10 +220,9 @@ class RescheduleRequest(HeldRecordRequest):
         ge=0, description="the callback time in Unix epoch seconds, an integer >= 0"
     )
 
-    def command(self, receipt: Receipt, handle: int) -> AgentCommand:
+    def command(self, receipt: Receipt, path: Mapping[str, str]) -> AgentCommand:
         return RescheduleRecord(
-            **self.common(receipt, self.campaign_name),
-            record_handle=handle,
+            **self.held(receipt, path),
             callback_type=self.callback_type,
             timestamp=self.timestamp,
         )
@@ -240,15 +238,12 @@ class GetChainedRequest(HeldRecordRequest):
     model_config = _example("GetChainedRecord")
     operation_name: Literal["GetChainedRecord"] = Field(alias="operationName")
 
-    def command(self, receipt: Receipt, handle: int) -> AgentCommand:
-        return GetChainedRecord(**self.common(receipt, self.campaign_name), record_handle=handle)
+    def command(self, receipt: Receipt, path: Mapping[str, str]) -> AgentCommand:
+        return GetChainedRecord(**self.held(receipt, path))
 
 
 class UnheldRecordRequest(CampaignRecordRequest, ABC):
     """An operation on `/outbound-records` itself, naming no record handle."""
-
-    @abstractmethod
-    def command(self, receipt: Receipt) -> AgentCommand: ...
 
 
 class DoNotCallPhoneRequest(UnheldRecordRequest):
@@ -260,7 +255,7 @@ class DoNotCallPhoneRequest(UnheldRecordRequest):
         default=None, alias="chainAttribute", description=_CHAIN
     )
 
-    def command(self, receipt: Receipt) -> AgentCommand:
+    def command(self, receipt: Receipt, path: Mapping[str, str]) -> AgentCommand:
         return DoNotCallRecord(
             **self.common(receipt, self.campaign_name),
             phone_number=self.phone_number,
@@ -299,7 +294,7 @@ class AddRecordRequest(UnheldRecordRequest):
         description="an object of custom fields, each a string, number or boolean",
     )
 
-    def command(self, receipt: Receipt) -> AgentCommand:
+    def command(self, receipt: Receipt, path: Mapping[str, str]) -> AgentCommand:
         return AddRecord(
             **self.common(receipt, self.campaign_name),
             calling_list=self.calling_list,
@@ -313,7 +308,7 @@ class AddRecordRequest(UnheldRecordRequest):
         )
 
 
-HELD_RECORD_OPERATIONS = OperationTable[HeldRecordRequest](
+HELD_RECORD_OPERATIONS = OperationTable[CommandRequest](
     RejectRequest,
     CancelRequest,
     CompleteRequest,
@@ -322,22 +317,4 @@ HELD_RECORD_OPERATIONS = OperationTable[HeldRecordRequest](
     DoNotCallRequest,
     GetChainedRequest,
 )
-UNHELD_RECORD_OPERATIONS = OperationTable[UnheldRecordRequest](
-    DoNotCallPhoneRequest, AddRecordRequest
-)
-
-
-def record_command(
-    operation: str, handle_text: str, body: dict[str, Any], *, user_name: str, received_at_ns: int
-) -> AgentCommand:
-    """The command for a request to `/outbound-records/{h}`; GwsError if the request is wrong."""
-    request = HELD_RECORD_OPERATIONS.model_for(operation).parse(body)
-    return request.command(Receipt(user_name, received_at_ns), record_handle(handle_text))
-
-
-def records_command(
-    operation: str, body: dict[str, Any], *, user_name: str, received_at_ns: int
-) -> AgentCommand:
-    """The command for a request to `/outbound-records`; GwsError if the request is wrong."""
-    request = UNHELD_RECORD_OPERATIONS.model_for(operation).parse(body)
-    return request.command(Receipt(user_name, received_at_ns))
+UNHELD_RECORD_OPERATIONS = OperationTable[CommandRequest](DoNotCallPhoneRequest, AddRecordRequest)

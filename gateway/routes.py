@@ -3,8 +3,6 @@ pass, becomes one command on `ocs.commands`; `{"statusCode": 0}` only after the 
 
 import logging
 import time
-from collections.abc import Callable
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
@@ -12,25 +10,25 @@ from starlette.types import Receive, Scope, Send
 
 from agent_access.identity import UserAccount
 from gateway.auth import Gatekeeper
-from gateway.campaign_requests import CAMPAIGN_OPERATIONS, campaign_command
+from gateway.campaign_requests import CAMPAIGN_OPERATIONS
 from gateway.errors import GwsError
 from gateway.kafka import CommandPublisher
 from gateway.metrics import GatewayMetrics, outcome
 from gateway.openapi import CAMPAIGN_NAME, COMMAND_REPLIES, RECORD_HANDLE, command_operation
-from gateway.parameters import DEVICE_PREFIX, OperationTable, parse_body, read_body
-from gateway.record_requests import (
-    HELD_RECORD_OPERATIONS,
-    UNHELD_RECORD_OPERATIONS,
-    record_command,
-    records_command,
+from gateway.parameters import (
+    DEVICE_PREFIX,
+    CommandRequest,
+    OperationTable,
+    Receipt,
+    parse_body,
+    read_body,
 )
+from gateway.record_requests import HELD_RECORD_OPERATIONS, UNHELD_RECORD_OPERATIONS
 from outbound_contracts.commands import AgentCommand
 
 log = logging.getLogger("gateway")
 
 _ACCEPTED = b'{"statusCode":0}'
-# (operationName, body, user name, receipt time in ns) -> the command
-Build = Callable[[str, dict[str, Any], str, int], AgentCommand]
 
 
 class Intake:
@@ -40,7 +38,7 @@ class Intake:
         self._max_body_bytes = max_body_bytes
 
     async def accept(
-        self, request: Request, operations: OperationTable[Any], build: Build
+        self, request: Request, operations: OperationTable[CommandRequest]
     ) -> Response:
         received_at_ns = time.time_ns()
         operation = "unknown"
@@ -49,9 +47,10 @@ class Intake:
             caller = await self._gatekeeper.agent(request)
             user_name = caller.user_name
             body = parse_body(await read_body(request, self._max_body_bytes))
-            operations.model_for(body.get("operationName"))
-            operation = body["operationName"]
-            command = build(operation, body, caller.user_name, received_at_ns)
+            model = operations.model_for(body.get("operationName"))
+            operation = model.operation()
+            receipt = Receipt(caller.user_name, received_at_ns)
+            command = model.parse(body).command(receipt, request.path_params)
             _check_device(caller, command)
             await self._publish(request.state.publisher, command)
         except GwsError as error:
@@ -123,14 +122,7 @@ def outbound_router(intake: Intake) -> APIRouter:
         openapi_extra=command_operation(HELD_RECORD_OPERATIONS, RECORD_HANDLE),
     )
     async def held_record(request: Request) -> Response:
-        handle: str = request.path_params["recordHandle"]  # text, for record_handle() to judge
-
-        def build(operation: str, body: dict[str, Any], user_name: str, at_ns: int) -> AgentCommand:
-            return record_command(
-                operation, handle, body, user_name=user_name, received_at_ns=at_ns
-            )
-
-        return await intake.accept(request, HELD_RECORD_OPERATIONS, build)
+        return await intake.accept(request, HELD_RECORD_OPERATIONS)
 
     @router.post(
         "/outbound-records",
@@ -138,10 +130,7 @@ def outbound_router(intake: Intake) -> APIRouter:
         openapi_extra=command_operation(UNHELD_RECORD_OPERATIONS),
     )
     async def records(request: Request) -> Response:
-        def build(operation: str, body: dict[str, Any], user_name: str, at_ns: int) -> AgentCommand:
-            return records_command(operation, body, user_name=user_name, received_at_ns=at_ns)
-
-        return await intake.accept(request, UNHELD_RECORD_OPERATIONS, build)
+        return await intake.accept(request, UNHELD_RECORD_OPERATIONS)
 
     @router.post(
         "/outbound-campaigns/{campaignName}",
@@ -149,13 +138,6 @@ def outbound_router(intake: Intake) -> APIRouter:
         openapi_extra=command_operation(CAMPAIGN_OPERATIONS, CAMPAIGN_NAME),
     )
     async def campaign(request: Request) -> Response:
-        campaign_name: str = request.path_params["campaignName"]
-
-        def build(operation: str, body: dict[str, Any], user_name: str, at_ns: int) -> AgentCommand:
-            return campaign_command(
-                operation, campaign_name, body, user_name=user_name, received_at_ns=at_ns
-            )
-
-        return await intake.accept(request, CAMPAIGN_OPERATIONS, build)
+        return await intake.accept(request, CAMPAIGN_OPERATIONS)
 
     return router

@@ -1,5 +1,6 @@
 """Agent desktops under Locust: each signs in to the gateway (GET /api/v2/me with HTTP Basic,
-then the GWS_SESSION cookie), holds a CometD session over long-polling, and posts operations on
+then the GWS_SESSION cookie), holds a CometD session over long-polling or a websocket (the
+transports of `LOADTEST_TRANSPORTS` in turn), and posts operations on
 the record its agent holds at `LOADTEST_COMMANDS_PER_SECOND`, each once the previous one's
 outcome arrived (as a desktop does). Reported beside the HTTP rows: `COMETD outcome`, one per
 outcome delivered, its response time the POST-to-message latency; an outcome not delivered
@@ -17,7 +18,7 @@ from typing import Any
 from gevent.event import AsyncResult
 from locust import HttpUser, constant_pacing, task
 
-from loadtest.bayeux import LongPollingSession, Message
+from loadtest.bayeux import SESSIONS, Message
 from loadtest.settings import LoadSettings
 
 SETTINGS = LoadSettings()
@@ -28,6 +29,7 @@ DEVICES = {
     "agent2": "/devices/57fc644b-c3b8-4ce8-ad82-d7e15c5f0b33",
 }
 AGENTS = itertools.cycle(SETTINGS.agents)
+TRANSPORTS = itertools.cycle(SETTINGS.transports)
 CHANNELS = ["/v2/me/outbound", "/me/internal"]
 
 
@@ -56,7 +58,7 @@ class Desktop(HttpUser):
         ) as reply:  # fmt: skip
             if "GWS_SESSION" not in self.client.cookies:
                 reply.failure("no GWS_SESSION cookie")
-        self.cometd = LongPollingSession(
+        self.cometd = SESSIONS[next(TRANSPORTS)](
             SETTINGS.cometd_url, f"Basic {credentials}", self._delivered
         )
         self.cometd.open(CHANNELS)

@@ -9,6 +9,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
@@ -173,14 +174,14 @@ def create_app(settings: NotifierSettings) -> FastAPI:
     websocket = WebSocketTransport(notifier.bayeux, guard, anonymous)
     app = NotifierApp(
         bayeux_path=settings.path,
-        bayeux=_with_middleware(BayeuxEndpoint(long_polling, websocket), settings),
+        bayeux=BayeuxEndpoint(long_polling, websocket),
+        middleware=partial(_with_middleware, settings=settings),
         title="GWS notifier",
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
     )
     app.state.notifier = notifier
-    _add_middleware(app, settings)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -202,17 +203,11 @@ def create_app(settings: NotifierSettings) -> FastAPI:
 
 
 def _with_middleware(app: ASGIApp, settings: NotifierSettings) -> ASGIApp:
-    """`app` behind what `_add_middleware` puts before FastAPI's routes."""
-    if settings.allowed_origins:
-        app = CORSMiddleware(app, **_cors(settings))
-    return SecurityHeaders(app, hsts=settings.tls is not None)
-
-
-def _add_middleware(app: FastAPI, settings: NotifierSettings) -> None:
+    """`app` (the CometD endpoint and FastAPI's routes) behind the notifier's one chain."""
     if settings.allowed_origins:  # none: same-origin only, and no CORS work per request
-        app.add_middleware(CORSMiddleware, **_cors(settings))
-    # Added last, so it is outermost: every reply carries the headers, preflights included.
-    app.add_middleware(SecurityHeaders, hsts=settings.tls is not None)
+        app = CORSMiddleware(app, **_cors(settings))
+    # Outermost: every reply carries the headers, preflights included.
+    return SecurityHeaders(app, hsts=settings.tls is not None)
 
 
 def _cors(settings: NotifierSettings) -> dict[str, Any]:

@@ -179,7 +179,7 @@ class Bayeux:
     async def _sign_in(self, message: Message, request: Request) -> str | Message:
         """The user the handshake's credentials prove, or the handshake's failure reply."""
         try:
-            user_name = await self._auth.user_for(
+            account = await self._auth.account_for(
                 request.authorization, request.session_token, address=request.client_address
             )
         except SignInThrottled as throttled:
@@ -190,11 +190,11 @@ class Bayeux:
             # Not checked for want of a hashing slot: the client may hand-shake again shortly.
             retry = {"reconnect": "handshake", "interval": busy.retry_after_s * 1000}
             return _handshake_failure(message, f"503::Sign-in busy: {busy}", retry)
-        if user_name is None:
+        if account is None:
             self._metrics.handshakes_denied.inc()
             log.info("handshake denied", extra={"transport": request.transport})
             return _handshake_failure(message, "403::Handshake denied: authentication required")
-        return user_name
+        return account.user_name
 
     def _connect(
         self, message: Message, request: Request, replies: list[Message]

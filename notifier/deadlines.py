@@ -1,7 +1,7 @@
 """When held connects time out: one event-loop timer for all of them.
 
 A timer per held connect (`loop.call_later`) costs ~0.5 KiB under uvloop, which keeps a libuv
-timer for each (docs/performance.md, round 2). Here deadlines fall into slots of
+timer for each (docs/performance-history.md, round 2). Here deadlines fall into slots of
 `resolution_s` (a deadline is rounded up, so nothing is due early), each slot a set, and one
 timer waits for the earliest slot.
 """

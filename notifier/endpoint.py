@@ -3,9 +3,10 @@
 A held connect keeps alive the coroutine frame of every layer it passed through: behind
 FastAPI's (error, telemetry, exception, exit-stack and body-limit middleware, router, route,
 request/response wrappers) that was ~8 KiB a session, more than the session itself
-(docs/performance.md, round 2). Here a request passes only the layers it needs.
+(docs/performance-history.md, round 2). Here a request passes only the layers it needs.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -37,15 +38,27 @@ class BayeuxEndpoint:
 
 
 class NotifierApp(FastAPI):
-    """FastAPI for the other routes; the CometD endpoint's requests go to `bayeux` (with its
-    own middleware) instead of through FastAPI's stack."""
+    """FastAPI for the other routes; the CometD endpoint's requests go to `bayeux` instead of
+    through FastAPI's stack. Both are behind one chain of `middleware`, configured once (CORS,
+    security headers), in front of the choice."""
 
-    def __init__(self, *, bayeux_path: str, bayeux: ASGIApp, **fastapi: Any) -> None:
+    def __init__(
+        self,
+        *,
+        bayeux_path: str,
+        bayeux: ASGIApp,
+        middleware: Callable[[ASGIApp], ASGIApp],
+        **fastapi: Any,
+    ) -> None:
         super().__init__(**fastapi)
         self._bayeux_path = bayeux_path
         self._bayeux = bayeux
+        self._front = middleware(self._route)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._front(scope, receive, send)
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._is_bayeux(scope):
             await self._bayeux(scope, receive, send)
         else:

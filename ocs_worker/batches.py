@@ -2,8 +2,8 @@
 
 `producer.send` costs a coroutine, a partitioner call, a metadata check and a future per
 record, and waits for the sender to take a full batch before it appends the next record: about
-a fifth of the worker's CPU per command (docs/performance.md). Here each record is one append
-to a `BatchBuilder`; the batches are handed to the producer together, in append order per
+a fifth of the worker's CPU per command (docs/performance-history.md). Here each record is one
+append to a `BatchBuilder`; the batches are handed to the producer together, in append order per
 partition, and awaited once.
 """
 

@@ -5,7 +5,7 @@ AddPartitionsToTxn that arrives meanwhile is answered CONCURRENT_TRANSACTIONS (K
 aiokafka then waits a fixed 20 ms (`BACKOFF_OVERRIDE` in `aiokafka.producer.sender`) before
 trying again. A busy worker begins its next transaction as soon as the last one commits, so it
 paid those 20 ms in most cycles: the largest part of the end-to-end latency
-(docs/performance.md). The markers take a millisecond or two, so we retry after 2 ms.
+(docs/performance-history.md). The markers take a millisecond or two, so we retry after 2 ms.
 aiokafka has no setting for it: we set its module constant, and tests/ocs_worker fails if an
 aiokafka upgrade (the version is pinned) moves or renames it.
 """

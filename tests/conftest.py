@@ -14,8 +14,12 @@ from outbound_contracts.topics import TopicNames
 from tests.kafka import CACHE_DIR, kafka_broker
 from tests.tls import TlsFiles, make_tls_files
 
+pytest_plugins = ["tests.unit_loop"]
+
 TEST_PARTITIONS = 3
 CONTAINER_TESTS = Path(__file__).with_name("containers")
+# A test that uses one of these (directly or through another fixture) needs a broker.
+BROKER_FIXTURES = {"kafka_bootstrap", "own_broker"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -30,6 +34,15 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     if collection_path == CONTAINER_TESTS and not config.getoption("--containers"):
         return True
     return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `kafka` every test that uses a broker fixture, so that `make unit` (`-m "not
+    kafka and not slow"`) never starts one, whoever writes the next broker test."""
+    for item in items:
+        if BROKER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.kafka)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """Static checks of the compose files, quick and engine-free, beside `make test-containers`
 (tests/containers), which runs them for real."""
 
+import re
 import tomllib
 from typing import Any
 
@@ -38,12 +39,23 @@ def test_the_broker_is_kafka_4_3_1_in_kraft_mode_on_a_named_volume() -> None:
     assert "kafka-data" in parsed["volumes"]
 
 
+HEALTH_CHECKED = {
+    "docker-compose.yml": {"kafka", "ocs_worker", "notifier", "gateway"},
+    "docker-compose.scaled.yml": {"balancer"},
+}
+
+
 def test_every_healthcheck_is_in_cmd_shell_form() -> None:
     """Podman's Docker API splits CMD-form arguments on spaces."""
-    for name in ("docker-compose.yml", "docker-compose.scaled.yml"):
-        for service, spec in compose(name)["services"].items():
-            if "healthcheck" in spec:
-                assert spec["healthcheck"]["test"][0] == "CMD-SHELL", (name, service)
+    for name, expected in HEALTH_CHECKED.items():
+        checks = {
+            service: spec["healthcheck"]["test"]
+            for service, spec in compose(name)["services"].items()
+            if "test" in spec.get("healthcheck", {})
+        }
+        assert expected <= set(checks), (name, sorted(checks))
+        for service, test in checks.items():
+            assert test[0] == "CMD-SHELL", (name, service)
 
 
 def test_every_app_service_runs_the_one_image_after_a_healthy_broker() -> None:
@@ -59,12 +71,33 @@ def test_every_app_service_runs_the_one_image_after_a_healthy_broker() -> None:
         assert after == "service_completed_successfully", name
 
 
+def host_address(port: str | dict[str, Any]) -> str:
+    """The host address a `ports` entry binds, in its short or its long syntax."""
+    if isinstance(port, dict):
+        return str(port.get("host_ip", "0.0.0.0"))  # Compose's default: every address
+    parts = re.sub(r"\$\{[^}]*\}", "VAR", port).split(":")  # [HOST:]PUBLISHED:TARGET
+    return parts[0] if len(parts) == 3 else "0.0.0.0"
+
+
 def test_published_ports_are_on_loopback_only() -> None:
+    published = set()
     for name in ("docker-compose.yml", "docker-compose.scaled.yml"):
         for service, spec in compose(name)["services"].items():
             for port in spec.get("ports", []):
-                if isinstance(port, str):
-                    assert port.startswith("127.0.0.1:"), (name, service, port)
+                assert host_address(port) == "127.0.0.1", (name, service, port)
+                published.add((name, service))
+    assert {
+        ("docker-compose.yml", "kafka"),
+        ("docker-compose.yml", "gateway"),
+        ("docker-compose.yml", "notifier"),
+        ("docker-compose.scaled.yml", "balancer"),
+    } <= published
+
+
+def test_a_port_bound_to_every_address_is_seen_in_either_syntax() -> None:
+    assert host_address("8080:8080") == "0.0.0.0"
+    assert host_address({"target": 8080, "published": 8080}) == "0.0.0.0"
+    assert host_address("127.0.0.1:${PORT:-8080}:8080") == "127.0.0.1"
 
 
 def test_the_scaled_profile_publishes_only_the_balancer() -> None:

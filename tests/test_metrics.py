@@ -60,6 +60,7 @@ def series_names(text: str) -> set[str]:
     return names
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("service", SERVICES)
 async def test_promtool_accepts_the_exposition(service: str) -> None:
     text = await exposition(SERVICES[service]())

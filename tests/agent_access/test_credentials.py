@@ -9,6 +9,7 @@ from agent_access.identity import Device, UserAccount, UserDirectory, hash_passw
 from agent_access.password_checks import PasswordCheckSlots
 from agent_access.session import RevokedSessions, SessionVerifier, issue_session_token
 from agent_access.sign_in_throttle import SignInThrottle, ThrottlePolicy
+from tests.agent_access.accounts import name_of
 
 UNLIMITED = ThrottlePolicy(
     max_failures_per_user=10**6, max_failures_per_address=10**6, window_s=1, lockout_s=1
@@ -68,11 +69,11 @@ def basic(user: str, password: str) -> str:
 async def test_a_successful_basic_check_is_cached_and_a_failed_one_is_not() -> None:
     users = directory()
     auth = authenticator(users, "s", cache_size=8)
-    assert await auth.user_for(basic("agent1", "pw"), None) == "agent1"
-    assert await auth.user_for(basic("agent1", "pw"), None) == "agent1"
+    assert name_of(await auth.account_for(basic("agent1", "pw"), None)) == "agent1"
+    assert name_of(await auth.account_for(basic("agent1", "pw"), None)) == "agent1"
     assert users.checks == 1
-    assert await auth.user_for(basic("agent1", "nope"), None) is None
-    assert await auth.user_for(basic("agent1", "nope"), None) is None
+    assert name_of(await auth.account_for(basic("agent1", "nope"), None)) is None
+    assert name_of(await auth.account_for(basic("agent1", "nope"), None)) is None
     assert users.checks == 3
 
 
@@ -88,11 +89,13 @@ async def test_the_session_cookie_names_an_enabled_user() -> None:
             user_name, "secret", now=now, ttl_seconds=60, password_version=current
         )
 
-    assert await auth.user_for(None, token("agent1")) == "agent1"
-    assert await auth.user_for(None, token("gone")) is None  # disabled
-    assert await auth.user_for(None, token("agent1", now=0)) is None  # expired
-    assert await auth.user_for(None, token("agent1", version="before")) is None  # new password
-    assert await auth.user_for(None, None) is None
+    assert name_of(await auth.account_for(None, token("agent1"))) == "agent1"
+    assert name_of(await auth.account_for(None, token("gone"))) is None  # disabled
+    assert name_of(await auth.account_for(None, token("agent1", now=0))) is None  # expired
+    assert (
+        name_of(await auth.account_for(None, token("agent1", version="before"))) is None
+    )  # new password
+    assert name_of(await auth.account_for(None, None)) is None
 
 
 async def test_past_the_limit_a_guess_is_refused_without_hashing_and_a_success_resets() -> None:
@@ -103,10 +106,13 @@ async def test_past_the_limit_a_guess_is_refused_without_hashing_and_a_success_r
     )
     auth = authenticator(users, "s", cache_size=0, policy=policy, on_refusal=refusals.append)
     for _ in range(3):
-        assert await auth.user_for(basic("agent1", "guess"), None, address="127.0.0.2") is None
+        assert (
+            name_of(await auth.account_for(basic("agent1", "guess"), None, address="127.0.0.2"))
+            is None
+        )
     for _ in range(100):
         with pytest.raises(SignInThrottled) as throttled:
-            await auth.user_for(basic("agent1", "guess"), None, address="127.0.0.2")
+            await auth.account_for(basic("agent1", "guess"), None, address="127.0.0.2")
     assert users.checks == 3
     assert 1 <= throttled.value.retry_after_s <= 30
     assert refusals == ["failed"] * 3 + ["throttled"] * 100
@@ -116,4 +122,4 @@ async def test_past_the_limit_a_guess_is_refused_without_hashing_and_a_success_r
     token = issue_session_token(
         "agent1", "s", now=0, ttl_seconds=10**10, password_version=account.password_version
     )
-    assert await auth.user_for(None, token) == "agent1"
+    assert name_of(await auth.account_for(None, token)) == "agent1"

@@ -13,6 +13,7 @@ from agent_access.session import (
     token_id,
 )
 from agent_access.users_reload import ReloadResult, UsersFileWatcher
+from tests.agent_access.accounts import name_of
 from tests.agent_access.test_credentials import CountingDirectory, authenticator, basic
 
 
@@ -77,13 +78,13 @@ def test_a_new_password_disabling_or_removal_ends_sessions_other_changes_do_not(
 async def test_a_forgotten_basic_check_is_made_again() -> None:
     users = CountingDirectory([account("agent1", hash_password("pw"))])
     auth = authenticator(users, "s", cache_size=8)
-    assert await auth.user_for(basic("agent1", "pw"), None) == "agent1"
-    assert await auth.user_for(basic("agent1", "pw"), None) == "agent1"
+    assert name_of(await auth.account_for(basic("agent1", "pw"), None)) == "agent1"
+    assert name_of(await auth.account_for(basic("agent1", "pw"), None)) == "agent1"
     auth.forget({"agent2"})
-    assert await auth.user_for(basic("agent1", "pw"), None) == "agent1"
+    assert name_of(await auth.account_for(basic("agent1", "pw"), None)) == "agent1"
     assert users.checks == 1
     auth.forget({"agent1"})
-    assert await auth.user_for(basic("agent1", "pw"), None) == "agent1"
+    assert name_of(await auth.account_for(basic("agent1", "pw"), None)) == "agent1"
     assert users.checks == 2
 
 
@@ -142,8 +143,8 @@ async def test_a_basic_check_that_raced_a_password_change_is_not_accepted() -> N
         account("agent1", hash_password("old")), account("agent1", hash_password("new"))
     )
     auth = authenticator(users, "s", cache_size=8)
-    assert await auth.user_for(basic("agent1", "old"), None) is None
-    assert await auth.user_for(basic("agent1", "new"), None) == "agent1"
+    assert name_of(await auth.account_for(basic("agent1", "old"), None)) is None
+    assert name_of(await auth.account_for(basic("agent1", "new"), None)) == "agent1"
 
 
 def test_a_full_deny_list_fails_closed_for_tokens_expiring_by_the_dropped_ones() -> None:

@@ -15,6 +15,7 @@ from gateway.background_producer import BackgroundProducer
 from gateway.revocation_writer import RevocationWriter
 from outbound_contracts.revocations import SessionRevoked
 from outbound_contracts.topics import TopicNames
+from tests.eventually import eventually
 
 pytestmark = pytest.mark.kafka
 
@@ -43,9 +44,7 @@ async def reading(reader: RevocationReader) -> AsyncIterator[None]:
 
 
 async def until_passed(moment: float) -> None:
-    async with asyncio.timeout(moment - time.time() + 5):
-        while time.time() < moment:  # noqa: ASYNC110  (waiting for the clock itself)
-            await asyncio.sleep(0.05)
+    await eventually(lambda: time.time() >= moment, within=moment - time.time() + 5)
 
 
 async def test_a_reader_started_later_holds_the_unexpired_revocations_only(
@@ -90,12 +89,8 @@ async def test_a_running_reader_forgets_a_revocation_once_its_token_expired(
         async with reading(reader):
             expires = time.time() + 4
             await writer.write(revocation("brief", expires))
-            async with asyncio.timeout(10):
-                while "brief" not in revoked:  # noqa: ASYNC110  (the reader has no event per entry)
-                    await asyncio.sleep(0.05)
-            async with asyncio.timeout(10):
-                while len(revoked):  # noqa: ASYNC110
-                    await asyncio.sleep(0.05)
+            await eventually(lambda: "brief" in revoked, what="the revocation read")
+            await eventually(lambda: not len(revoked), what="the revocation expired")
             assert time.time() >= int(expires)
     finally:
         await producer.stop()

@@ -38,6 +38,7 @@ async def cometd_java_ports(
         server.stop()
 
 
+@pytest.mark.bench
 @pytest.mark.parametrize("transport", ["long-polling", "websocket"])
 async def test_every_session_receives_each_publication(
     cometd_java_ports: tuple[int, int], transport: Transport

@@ -98,4 +98,4 @@ def test_memory_per_session_above_faye_s_misses_and_says_where_it_is_measured() 
     met, verdict = _memory_verdict(16 * 1024, 10 * 1024)
     assert not met
     assert verdict.startswith("16.0 KiB per session against Faye's 10.0 KiB (1.60x); ")
-    assert "python -m bench.session_memory" in verdict
+    assert "python -m bench.probes.session_memory" in verdict

@@ -10,8 +10,9 @@ from aiokafka.admin import AIOKafkaAdminClient
 from outbound_contracts.events import CommandFailed
 from outbound_contracts.topics import TopicNames
 from tests.containers.stack import Stack
+from tests.eventually import eventually
 from tests.gateway.conftest import basic
-from tests.ocs_worker.stream import committed_outcomes, until
+from tests.ocs_worker.stream import committed_outcomes
 from tests.system.cometd import AIOCOMETD_WARNING
 from tests.system.desktop import CALLING_LIST, HELD_IN_DEMO
 from tests.system.exchange import assert_vector_exchange
@@ -64,8 +65,8 @@ async def has_outcome(bootstrap: str, reference: str) -> bool:
 async def answer_to(http: httpx.AsyncClient, bootstrap: str, reference: str) -> int:
     """Posts the RejectRecord as `reference` (until the gateway accepts it) and returns its
     outcome's error code."""
-    await until(partial(accepted, http, reference), within=90, poll=1)
-    await until(partial(has_outcome, bootstrap, reference), within=90)
+    await eventually(partial(accepted, http, reference), within=90, every=1)
+    await eventually(partial(has_outcome, bootstrap, reference), within=90)
     code = await outcome_of(bootstrap, reference)
     assert code is not None
     return code

@@ -7,6 +7,7 @@ import subprocess
 from typing import Any
 
 import httpx
+import pytest
 from jsonschema import Draft202012Validator
 
 from gateway.app import create_app
@@ -27,6 +28,7 @@ def test_the_committed_document_is_what_the_code_generates() -> None:
     )
 
 
+@pytest.mark.tools
 def test_the_asyncapi_parser_finds_no_error() -> None:
     node = shutil.which("node")
     assert node is not None, "Node.js is needed for the AsyncAPI parser"

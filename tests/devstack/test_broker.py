@@ -1,9 +1,9 @@
+import asyncio
 import os
 import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -11,19 +11,11 @@ import pytest
 from devstack.broker import BrokerFailed, LocalBroker, free_port
 from devstack.kafka_dist import ensure_kafka_libs
 from devstack.readiness import wait_for_broker
+from tests.eventually import eventually
 from tests.kafka import CACHE_DIR
 from tests.processes import is_alive, pids_mentioning
 
 pytestmark = pytest.mark.kafka
-
-
-def wait_until(condition: "object", timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if callable(condition) and condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_the_fetched_jars_are_one_kafka_with_one_log_binding() -> None:
@@ -89,7 +81,7 @@ def test_the_jvm_dies_when_its_parent_is_killed(tmp_path: Path) -> None:
             [jvm] = pids_mentioning(str(tmp_path))
             os.kill(parent.pid, signal.SIGKILL)
             parent.wait()
-            assert wait_until(lambda: not is_alive(jvm), timeout=15)
+            asyncio.run(eventually(lambda: not is_alive(jvm), within=15, what="the JVM ended"))
         finally:
             parent.kill()
 

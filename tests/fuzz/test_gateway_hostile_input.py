@@ -112,6 +112,7 @@ def fuzz_bodies(base_url: str, published: InMemoryPublisher) -> None:
         replies_are_gws_and_only_accepted_commands_are_published()
 
 
+@pytest.mark.slow
 async def test_hostile_bodies_urls_and_content_types_get_gws_replies(gateway: Gateway) -> None:
     await asyncio.to_thread(fuzz_bodies, gateway.base_url, gateway.published)
     async with httpx.AsyncClient(base_url=gateway.base_url, timeout=10) as http:

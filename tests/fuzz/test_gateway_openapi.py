@@ -182,6 +182,7 @@ def fuzz_without_access(operation: Operation, mode: GenerationMode, base_url: st
     requests_are_refused()
 
 
+@pytest.mark.slow
 async def test_without_access_every_operation_is_refused_401_20_or_403_5() -> None:
     """(But sign-out, which an agent without the outbound feature may do.)"""
     published = InMemoryPublisher()

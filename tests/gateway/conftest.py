@@ -1,5 +1,7 @@
 """Reusable pieces for gateway tests, and for end-to-end tests that need a gateway:
-`settings(...)`, `running_gateway(...)`, `basic(user)`, `vector(name)`, `read_commands(...)`."""
+`settings(...)`, `running_gateway(...)`, `basic(user)`, `vector(name)`, `read_commands(...)`;
+the fixtures `client` and `published` (a gateway per test), or `shared_client` and
+`shared_published` (one per module, for a module that binds them to those names)."""
 
 import asyncio
 import base64
@@ -17,7 +19,10 @@ from aiokafka.partitioner import murmur2
 from devstack.broker import free_port
 from gateway.app import create_app
 from gateway.kafka import CommandPublisher, InMemoryPublisher
+from gateway.parameters import Receipt
+from gateway.record_requests import HELD_RECORD_OPERATIONS
 from gateway.settings import GatewaySettings
+from outbound_contracts.commands import AgentCommand
 from outbound_contracts.topics import TopicNames
 from tests.conftest import TEST_PARTITIONS
 from tests.kafka import REPO
@@ -37,6 +42,14 @@ def vector(name: str) -> dict[str, Any]:
 def basic(user: str, password: str = "password") -> dict[str, str]:
     token = base64.b64encode(f"{user}:{password}".encode()).decode()
     return {"Authorization": f"Basic {token}"}
+
+
+def held_record_command(
+    handle: str, body: dict[str, Any], *, user_name: str, received_at_ns: int
+) -> AgentCommand:
+    """The command the gateway builds from `body` posted to `/outbound-records/{handle}`."""
+    request = HELD_RECORD_OPERATIONS.model_for(body["operationName"]).parse(body)
+    return request.command(Receipt(user_name, received_at_ns), {"recordHandle": handle})
 
 
 def settings(**overrides: Any) -> GatewaySettings:
@@ -106,3 +119,36 @@ async def client(published: InMemoryPublisher) -> AsyncIterator[httpx.AsyncClien
         httpx.AsyncClient(base_url=base_url, headers={"Origin": base_url}) as http,
     ):
         yield http
+
+
+@pytest.fixture(scope="module")
+async def module_gateway() -> AsyncIterator[tuple[httpx.AsyncClient, InMemoryPublisher]]:
+    """One gateway (default settings) for a module whose tests share it: starting one per test
+    was most of their time."""
+    publisher = InMemoryPublisher()
+    async with (
+        running_gateway(settings(), publisher=publisher) as base_url,
+        httpx.AsyncClient(base_url=base_url) as http,
+    ):
+        yield http, publisher
+
+
+@pytest.fixture
+def shared_published(
+    module_gateway: tuple[httpx.AsyncClient, InMemoryPublisher],
+) -> InMemoryPublisher:
+    """The module gateway's publisher, emptied for this test."""
+    publisher = module_gateway[1]
+    publisher.published.clear()
+    return publisher
+
+
+@pytest.fixture
+def shared_client(
+    module_gateway: tuple[httpx.AsyncClient, InMemoryPublisher],
+    shared_published: InMemoryPublisher,
+) -> httpx.AsyncClient:
+    """The module gateway's client, without the cookies of an earlier test."""
+    http = module_gateway[0]
+    http.cookies.clear()
+    return http

@@ -10,9 +10,9 @@ import pytest
 from devstack.broker import LocalBroker, free_port
 from devstack.topics import provision_topics
 from outbound_contracts.topics import TopicNames
+from tests.eventually import eventually
 from tests.gateway.conftest import basic, running_gateway, settings, vector
 from tests.gateway.test_sign_out import SIGN_OUT
-from tests.ocs_worker.stream import until
 
 pytestmark = pytest.mark.kafka
 
@@ -103,7 +103,7 @@ async def test_a_broker_that_comes_up_after_the_gateway_is_connected_to_in_the_b
         # Started from the loop's executor, as in the broker-stop drill: its threads outlive
         # the broker (the JVM's parent-death signal follows the starting thread).
         await asyncio.to_thread(own_broker.start)
-        await until(partial(ready, http), within=60, poll=0.2)
+        await eventually(partial(ready, http), within=60, every=0.2)
         accepted_command = await command()
         accepted_sign_out = await http.post("/api/v2/me", json=SIGN_OUT)
     assert (refused_command.status_code, refused_command.json()["statusCode"]) == (503, 4)

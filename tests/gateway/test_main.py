@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -18,6 +19,7 @@ from devstack.broker import free_port
 from gateway.__main__ import main
 from gateway.kafka import InMemoryPublisher
 from outbound_contracts.topics import TopicNames
+from tests.eventually import eventually
 from tests.gateway.conftest import (
     USERS_FILE,
     basic,
@@ -27,6 +29,7 @@ from tests.gateway.conftest import (
     vector,
 )
 from tests.kafka import REPO
+from tests.serving import answers_ready
 
 
 def add_user(users_file: Path, *arguments: str, password: str) -> subprocess.CompletedProcess[str]:
@@ -140,14 +143,7 @@ async def test_the_process_serves_logs_as_json_and_stops(
     request = vector("reject-record")["request"]
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as http:
-            async with asyncio.timeout(30):
-                while True:
-                    try:
-                        if (await http.get("/readyz")).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass  # not listening yet
-                    await asyncio.sleep(0.1)
+            await eventually(partial(answers_ready, http), within=30, every=0.1)
             accepted = await http.post(
                 request["path"], json=request["body"], headers=basic("agent1")
             )

@@ -9,7 +9,10 @@ import httpx
 from gateway.campaign_requests import CAMPAIGN_OPERATIONS
 from gateway.parameters import OperationTable
 from gateway.record_requests import HELD_RECORD_OPERATIONS, UNHELD_RECORD_OPERATIONS
-from tests.gateway.conftest import basic, vector
+from tests.gateway.conftest import basic, shared_client, shared_published, vector
+
+# One gateway for the module (tests/gateway/conftest.py).
+client, published = shared_client, shared_published
 
 HELD_RECORD = "/api/v2/me/outbound-records/{recordHandle}"
 RECORDS = "/api/v2/me/outbound-records"

@@ -21,7 +21,7 @@ from outbound_contracts.commands import (
     UpdateRecord,
 )
 from outbound_contracts.vocabulary import CallbackType, CallResult, ChainAttribute, PhoneType
-from tests.gateway.conftest import AGENT1_DEVICE, basic
+from tests.gateway.conftest import AGENT1_DEVICE, basic, shared_client, shared_published
 
 HELD = "/api/v2/me/outbound-records/12"
 RECORDS = "/api/v2/me/outbound-records"
@@ -37,6 +37,10 @@ PREVIEW: dict[str, Any] = {
     "devicePath": AGENT1_DEVICE,
     "referenceId": "ref-1",
 }
+
+# One gateway for the module (tests/gateway/conftest.py): its tests sign in right and change
+# no setting.
+client, published = shared_client, shared_published
 
 
 def body(operation: str, base: dict[str, Any] = COMMON, **parameters: Any) -> dict[str, Any]:

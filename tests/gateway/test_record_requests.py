@@ -9,7 +9,10 @@ from agent_access.session import SESSION_COOKIE
 from gateway.kafka import InMemoryPublisher
 from outbound_contracts.commands import CancelRecord, RejectRecord
 from outbound_contracts.vocabulary import ChainAttribute
-from tests.gateway.conftest import basic, vector
+from tests.gateway.conftest import basic, shared_client, shared_published, vector
+
+# One gateway for the module (tests/gateway/conftest.py).
+client, published = shared_client, shared_published
 
 REJECT = vector("reject-record")["request"]
 CANCEL = vector("cancel-record")["request"]

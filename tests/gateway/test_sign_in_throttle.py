@@ -5,6 +5,7 @@ import asyncio
 import time
 
 import httpx
+import pytest
 
 from agent_access.identity import hash_password, verify_password
 from gateway.kafka import InMemoryPublisher
@@ -22,6 +23,7 @@ def one_hash_cpu_seconds() -> float:
     return time.process_time() - started
 
 
+@pytest.mark.slow
 async def test_a_thousand_wrong_guesses_cost_bounded_cpu_and_a_real_agent_signs_in_meanwhile() -> (
     None
 ):

@@ -6,7 +6,10 @@ import httpx
 
 from agent_access.session import SESSION_COOKIE
 from gateway.kafka import InMemoryPublisher
-from tests.gateway.conftest import basic, running_gateway, settings
+from tests.gateway.conftest import basic, running_gateway, settings, shared_client, shared_published
+
+# One gateway for the module (tests/gateway/conftest.py).
+client, published = shared_client, shared_published
 
 SIGN_OUT = {"operationName": "EndContactCenterSession"}
 

@@ -3,6 +3,8 @@ the npm package as locked, and clients/js, unchanged."""
 
 import json
 
+import pytest
+
 from gateway.desktop import PAGE_FILES
 from tests.kafka import REPO
 
@@ -11,6 +13,7 @@ LOCK = REPO / "tests" / "js" / "package-lock.json"
 INSTALLED = REPO / "tests" / "js" / "node_modules" / "cometd"
 
 
+@pytest.mark.tools
 def test_the_vendored_client_is_the_locked_npm_package_byte_for_byte() -> None:
     locked = json.loads(LOCK.read_text())["packages"]["node_modules/cometd"]["version"]
     assert json.loads((VENDORED / "package.json").read_text())["version"] == locked

@@ -30,6 +30,7 @@ from notifier.settings import NotifierSettings
 from outbound_contracts.codec import encode
 from outbound_contracts.events import CommandFailed, RecordsImported, UserEventRaised
 from outbound_contracts.topics import TopicNames, user_key
+from tests.eventually import eventually
 
 SESSION_SECRET = "notifier-tests-secret"
 PASSWORDS = {"agent1": "agent1-password", "agent2": "agent2-password"}
@@ -113,8 +114,7 @@ async def start_notifier(
         servers.append((server, task))
         notifier: Notifier = app.state.notifier
         async with asyncio.timeout(_STARTUP_S):
-            while not server.started:  # noqa: ASYNC110  (uvicorn offers no event for it)
-                await asyncio.sleep(0.02)
+            await eventually(lambda: server.started, within=_STARTUP_S, every=0.02)
             await notifier.consumer.ready.wait()
             await notifier.revocations.caught_up.wait()
         return RunningNotifier(f"http://127.0.0.1:{settings.port}", settings, notifier)

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from outbound_contracts.events import CommandFailed, RecordsImported
+from tests.eventually import eventually
 from tests.notifier.conftest import EventWriter, StartNotifier
 from tests.notifier.raw import CHANNELS, RawBayeux, poll, sample, subscribed_session
 from tests.notifier.vectors import outcome_for
@@ -59,9 +60,7 @@ async def test_events_that_are_not_an_agent_outcome_are_skipped_and_counted(
         await events.outcomes(outcome_for("reject-record", received_at_ns=time.time_ns()))
         received = await poll(raw, client_id, 2)
     assert [m["channel"] for m in received] == list(CHANNELS)
-    async with asyncio.timeout(10):
-        while sample(notifier, "notifier_events_undecodable_total") < 1:  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
+    await eventually(lambda: sample(notifier, "notifier_events_undecodable_total") >= 1)
     assert sample(notifier, "notifier_events_consumed_total", type="RecordsImported") == 1
     assert sample(notifier, "notifier_events_consumed_total", type="UserEventRaised") == 1
 
@@ -85,9 +84,7 @@ async def test_a_stalled_client_is_dropped_at_its_queue_limit_and_others_keep_re
             await events.outcomes(outcome_for("reject-record", received_at_ns=time.time_ns()))
 
         assert len(await reading) == 6
-        async with asyncio.timeout(10):
-            while notifier.registry.get(stalled_id) is not None:  # noqa: ASYNC110
-                await asyncio.sleep(0.05)
+        await eventually(lambda: notifier.registry.get(stalled_id) is None, what="dropped")
         [told] = await stalled.connect(stalled_id)
     assert told["error"] == "402::Unknown client"
     assert told["advice"]["reconnect"] == "handshake"

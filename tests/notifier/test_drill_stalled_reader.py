@@ -9,11 +9,11 @@ import signal
 
 import pytest
 
+from tests.eventually import eventually
 from tests.notifier.conftest import EventWriter, StartNotifier, basic
 from tests.notifier.heard import both, heard, outcome
 from tests.notifier.js import js_client
 from tests.notifier.raw import CHANNELS, sample
-from tests.ocs_worker.stream import until
 
 pytestmark = pytest.mark.kafka
 
@@ -49,7 +49,7 @@ async def test_a_reader_stalled_past_its_queue_limit_gets_every_outcome_once_aft
         os.kill(client.process.pid, signal.SIGSTOP)
         try:
             await events.outcomes(*(outcome(reference) for reference in STALLED))
-            await until(overflowed, within=15, poll=0.05)
+            await eventually(overflowed, within=15, every=0.05)
         finally:
             os.kill(client.process.pid, signal.SIGCONT)
 

@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -12,7 +13,9 @@ import pytest
 
 from devstack.broker import free_port
 from outbound_contracts.topics import TopicNames
+from tests.eventually import eventually
 from tests.notifier.conftest import SESSION_SECRET
+from tests.serving import answers_ready
 
 
 def test_a_missing_session_secret_is_a_clear_start_up_error(notifier_users: Path) -> None:
@@ -48,14 +51,7 @@ async def test_the_process_serves_until_told_to_stop(
     )
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=2) as http:
-            async with asyncio.timeout(30):
-                while True:
-                    try:
-                        if (await http.get("/readyz")).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass  # not listening yet
-                    await asyncio.sleep(0.1)
+            await eventually(partial(answers_ready, http), within=30, every=0.1)
             assert (await http.get("/healthz")).json() == {"status": "ok"}
         process.send_signal(signal.SIGTERM)
         async with asyncio.timeout(15):

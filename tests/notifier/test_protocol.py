@@ -11,6 +11,7 @@ import pytest
 import websockets
 
 from agent_access.session import SESSION_COOKIE, issue_session_token
+from tests.eventually import eventually
 from tests.notifier.conftest import RunningNotifier, StartNotifier, basic
 from tests.notifier.raw import RawBayeux
 
@@ -37,9 +38,7 @@ async def until_held(notifier: RunningNotifier, client_id: str) -> None:
         session = notifier.notifier.registry.get(client_id)
         return session is not None and session.held is not None
 
-    async with asyncio.timeout(5):
-        while not held():  # noqa: ASYNC110
-            await asyncio.sleep(0.01)
+    await eventually(held, within=5, every=0.01, what="the connect held")
 
 
 async def assert_healthy(raw: RawBayeux) -> None:
@@ -264,9 +263,9 @@ async def test_a_session_that_stops_connecting_expires(start_notifier: StartNoti
         raw = RawBayeux(notifier, http)
         client_id = await raw.handshake()
         await raw.connect(client_id)
-        async with asyncio.timeout(5):
-            while notifier.notifier.registry.get(client_id) is not None:  # noqa: ASYNC110
-                await asyncio.sleep(0.05)
+        await eventually(
+            lambda: notifier.notifier.registry.get(client_id) is None, within=5, what="ended"
+        )
         [reply] = await raw.connect(client_id)
         assert reply["error"] == "402::Unknown client"
         assert reply["advice"]["reconnect"] == "handshake"

@@ -13,6 +13,7 @@ from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 
 from notifier.positions import Position, parse_position
 from outbound_contracts.topics import TopicNames
+from tests.eventually import eventually
 from tests.notifier.conftest import EventWriter, RunningNotifier, StartNotifier
 from tests.notifier.heard import both, heard, outcome
 from tests.notifier.raw import CHANNELS, Message, RawBayeux, poll, sample, subscribed_session
@@ -64,13 +65,16 @@ async def test_replay_gives_every_later_outcome_then_the_live_ones_each_once(
     earlier = await poll(raw, live_id, 60)
     position = earlier[2 * 9]["ext"]["replay"]  # the tenth outcome's
 
+    written: list[int] = []
+
     async def keep_producing() -> None:
         for n in range(60):
             await events.outcomes(outcome(f"during-{n}"))
+            written.append(n)
             await asyncio.sleep(0.01)  # a steady stream across the replay's seam
 
     producing = asyncio.create_task(keep_producing())
-    await asyncio.sleep(0.1)  # let the stream start before the replay does
+    await eventually(lambda: len(written) >= 5, what="the stream started before the replay")
     replaying_id = await raw.handshake()
     reply = await subscribe_replaying(raw, replaying_id, position)
     assert reply["successful"] is True, reply

@@ -8,7 +8,6 @@ import base64
 import json
 import shutil
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ import websockets
 
 from agent_access.session import SESSION_COOKIE
 from outbound_contracts.topics import TopicNames
+from tests.eventually import eventually
 from tests.gateway.conftest import kafka_settings, running_gateway
 from tests.kafka import REPO
 from tests.notifier.conftest import SESSION_SECRET, RunningNotifier, StartNotifier, basic
@@ -42,13 +42,6 @@ async def sign_in(gateway: httpx.AsyncClient, authorization: str) -> str:
     reply = await gateway.get("/api/v2/me", headers={"Authorization": authorization})
     assert reply.status_code == 200, reply.text
     return reply.cookies[SESSION_COOKIE]
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
-    async with asyncio.timeout(WITHIN_S):
-        while not await check():  # noqa: ASYNC110  (a condition over HTTP, not an event)
-            await asyncio.sleep(0.05)
-    assert await check(), what
 
 
 async def status_with(gateway: httpx.AsyncClient, headers: dict[str, str]) -> int:
@@ -78,7 +71,7 @@ async def held_long_poll(
     async def is_held() -> bool:
         return session.held is not None
 
-    await eventually(is_held, "the connect is held")
+    await eventually(is_held, within=WITHIN_S, what="the connect is held")
     return HeldLongPoll(raw, client_id, reply)
 
 
@@ -143,7 +136,9 @@ async def test_a_sign_out_is_refused_everywhere_and_ends_that_tokens_cometd_sess
             async def socket_connect_held() -> bool:
                 return on_socket.held is not None
 
-            await eventually(socket_connect_held, "the websocket's connect is held")
+            await eventually(
+                socket_connect_held, within=WITHIN_S, what="the websocket's connect is held"
+            )
 
             signed_out = await first.post("/api/v2/me", json=SIGN_OUT)
             assert (signed_out.status_code, signed_out.json()) == (200, {"statusCode": 0})
@@ -165,7 +160,9 @@ async def test_a_sign_out_is_refused_everywhere_and_ends_that_tokens_cometd_sess
         async def second_refuses() -> bool:
             return await status_with(second, cookie(token)) == 401
 
-        await eventually(second_refuses, "the second gateway refuses the revoked cookie")
+        await eventually(
+            second_refuses, within=WITHIN_S, what="the second gateway refuses the revoked cookie"
+        )
         refused = await second.get("/api/v2/me", headers=cookie(token))
         assert refused.json() == {"statusCode": 20, "statusMessage": "Access denied"}
         assert await status_with(second, cookie(other_token)) == 200
@@ -243,7 +240,11 @@ async def test_a_password_changed_with_add_user_ends_the_users_sessions_without_
         async def cookie_refused() -> bool:
             return await status_with(http, cookie(token)) == 401
 
-        await eventually(cookie_refused, "the gateway refuses the cookie of the old password")
+        await eventually(
+            cookie_refused,
+            within=WITHIN_S,
+            what="the gateway refuses the cookie of the old password",
+        )
         assert await status_with(http, {"Authorization": basic("agent1")}) == 401
         assert await status_with(http, {"Authorization": new}) == 200
         assert await status_with(http, cookie(agent2)) == 200

@@ -9,7 +9,7 @@ the handles earlier ones handed out, and the same core replays it for the expect
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import zip_longest
 from typing import TypeVar
@@ -238,14 +238,6 @@ async def count_all_events(bootstrap: str, topics: TopicNames) -> tuple[int, int
     uncommitted = await _read_to_end(bootstrap, topics.events, "read_uncommitted", _event)
     committed = await _read_to_end(bootstrap, topics.events, "read_committed", _event)
     return len(uncommitted), len(committed)
-
-
-async def until(
-    condition: Callable[[], Awaitable[bool]], within: float = 90, poll: float = 0.1
-) -> None:
-    async with asyncio.timeout(within):
-        while not await condition():  # noqa: ASYNC110 - polling Kafka: no event to await
-            await asyncio.sleep(poll)
 
 
 def _event(message: ConsumerRecord) -> Event:

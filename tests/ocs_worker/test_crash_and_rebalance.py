@@ -12,6 +12,7 @@ import pytest
 
 from outbound_contracts.commands import Command
 from outbound_contracts.topics import TopicNames
+from tests.eventually import eventually
 from tests.ocs_worker.conftest import (
     InProcessWorker,
     send_commands,
@@ -26,7 +27,6 @@ from tests.ocs_worker.stream import (
     committed_outcomes,
     count_all_events,
     restored_state,
-    until,
 )
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
@@ -77,19 +77,19 @@ async def test_sigkilled_workers_lose_and_duplicate_nothing(
                     # First this worker's own progress: the transaction the last kill left
                     # open stays open until the new producer fences it.
                     done = len(await committed_outcomes(kafka_bootstrap, topics))
-                    await until(partial(at_least, done + 1))
-                    await until(probe.open, poll=0.005)
+                    await eventually(partial(at_least, done + 1), within=90)
+                    await eventually(probe.open, every=0.005, within=90)
                     process.send_signal(signal.SIGKILL)
                     process.wait()
                 await sender  # the rest of the part waits in the log; order is kept
         # One kill between commands: everything sent so far is committed, the worker idles.
         with worker_process(settings) as process:
-            await until(partial(at_least, expected_for(stream, first)))
+            await eventually(partial(at_least, expected_for(stream, first)), within=90)
             process.send_signal(signal.SIGKILL)
             process.wait()
         with worker_process(settings) as process:
             await send_commands(kafka_bootstrap, topics, rest)
-            await until(partial(at_least, len(stream.expected)))
+            await eventually(partial(at_least, len(stream.expected)), within=90)
             process.send_signal(signal.SIGTERM)
             assert process.wait(timeout=30) == 0
     finally:
@@ -116,27 +116,27 @@ async def test_two_workers_split_the_partitions_and_a_rebalance_loses_nothing(
     one = InProcessWorker(settings)
     two: InProcessWorker | None = None
     try:
-        await until(lambda: at_least(200))
+        await eventually(lambda: at_least(200), within=90)
         two = InProcessWorker(settings)  # joins mid-stream
         pair = (one.worker, two.worker)
 
         async def split() -> bool:
             return all(worker.owned_partitions for worker in pair)
 
-        await until(split)
+        await eventually(split, within=90)
         owned = [worker.owned_partitions for worker in pair]
         assert sorted(owned[0] + owned[1]) == [0, 1, 2], owned
-        await until(lambda: at_least(600))
+        await eventually(lambda: at_least(600), within=90)
         await one.stop()  # leaves mid-stream: the other takes every partition over
         survivor = two.worker
 
         async def took_over() -> bool:
             return survivor.owned_partitions == [0, 1, 2]
 
-        await until(took_over)
+        await eventually(took_over, within=90)
         await sender
         await send_commands(kafka_bootstrap, topics, rest)
-        await until(lambda: at_least(len(stream.expected)))
+        await eventually(lambda: at_least(len(stream.expected)), within=90)
         assert one.worker.applied > 0
         assert survivor.applied > 0
     finally:

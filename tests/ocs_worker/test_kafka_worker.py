@@ -8,7 +8,6 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 
-from gateway.record_requests import record_command
 from ocs_worker import partition
 from ocs_worker.engine import Transition, apply
 from ocs_worker.state import PartitionState
@@ -23,6 +22,7 @@ from outbound_contracts.commands import (
 )
 from outbound_contracts.events import CommandFailed, RecordsImported, UserEventRaised
 from outbound_contracts.topics import TopicNames, campaign_key
+from tests.gateway.conftest import held_record_command
 from tests.ocs_worker.builders import LIST, NOW_NS, agent, define, held, import_records, record
 from tests.ocs_worker.conftest import read_topic, running_worker, send_commands, worker_settings
 from tests.ocs_worker.stream import restored_state
@@ -45,9 +45,7 @@ def vector_command(name: str, user: str) -> Command:
     exchange = vector(name)
     body = exchange["request"]["body"]
     handle = exchange["request"]["path"].rsplit("/", 1)[1]
-    command = record_command(
-        body["operationName"], handle, body, user_name=user, received_at_ns=NOW_NS
-    )
+    command = held_record_command(handle, body, user_name=user, received_at_ns=NOW_NS)
     assert isinstance(command, RejectRecord | CancelRecord)
     return command
 

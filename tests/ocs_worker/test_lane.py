@@ -9,6 +9,7 @@ import pytest
 
 from ocs_worker.lane import Lane
 from ocs_worker.partition import OwnedPartition, Record
+from tests.eventually import eventually
 
 BOUND_S = 5.0
 
@@ -64,8 +65,7 @@ async def test_a_held_transaction_does_not_hold_back_another_partition() -> None
         await slow.began.wait()
         await quick.began.wait()
         quick.release.set()
-        while applied != [2]:  # noqa: ASYNC110 - the lane reports through a callback
-            await asyncio.sleep(0.001)
+        await eventually(lambda: applied == [2], every=0.001)
     assert slow.batches == [commands(1)]  # still in its transaction
     slow.release.set()
     await slow_lane.close()
@@ -117,8 +117,7 @@ async def test_a_failed_transaction_is_raised_to_the_consumer_loop_and_by_close(
     async with asyncio.timeout(BOUND_S):
         await partition.began.wait()
         partition.release.set()
-        while partition.release.is_set() or lane.backlog:  # noqa: ASYNC110
-            await asyncio.sleep(0.001)
+        await eventually(lambda: not (partition.release.is_set() or lane.backlog), every=0.001)
         await asyncio.sleep(0)  # the lane's task ends with the failure
         with pytest.raises(RuntimeError, match="commit refused"):
             lane.raise_failure()

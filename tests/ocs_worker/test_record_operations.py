@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from gateway.record_requests import record_command
 from ocs_worker.engine import apply
 from ocs_worker.state import PartitionState
 from outbound_contracts.commands import (
@@ -22,6 +21,7 @@ from outbound_contracts.commands import (
 )
 from outbound_contracts.events import CommandFailed, UserEventRaised
 from outbound_contracts.vocabulary import CallResult, PhoneType, RecordStatus, RecordType
+from tests.gateway.conftest import held_record_command
 from tests.ocs_worker.builders import (
     APP,
     CAMPAIGN,
@@ -67,9 +67,7 @@ def test_the_vectors_request_yields_exactly_the_vectors_user_event(name: str, us
     )
     handle = exchange["request"]["path"].rsplit("/", 1)[1]
     body = exchange["request"]["body"]
-    command = record_command(
-        body["operationName"], handle, body, user_name=user, received_at_ns=NOW_NS
-    )
+    command = held_record_command(handle, body, user_name=user, received_at_ns=NOW_NS)
     outbound, internal = (message["data"] for message in exchange["cometd"])
     assert isinstance(command, RejectRecord | CancelRecord)
 

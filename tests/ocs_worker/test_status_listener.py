@@ -6,9 +6,9 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from outbound_contracts.topics import TopicNames
+from tests.eventually import eventually
 from tests.ocs_worker.builders import define
 from tests.ocs_worker.conftest import InProcessWorker, read_topic, send_commands, worker_settings
-from tests.ocs_worker.stream import until
 from tests.promtool import promtool_problems
 
 pytestmark = pytest.mark.kafka
@@ -33,7 +33,7 @@ async def test_the_listener_reports_applied_commands_dead_letters_and_lag(
             async def ready() -> bool:
                 return (await http.get("/readyz")).status_code == 200
 
-            await until(ready, within=60)
+            await eventually(ready, within=60)
             await send_commands(kafka_bootstrap, topics, [define()])
             async with AIOKafkaProducer(bootstrap_servers=kafka_bootstrap) as producer:
                 await producer.send_and_wait(topics.commands, b"{not json", b"134:Campaign1")
@@ -45,7 +45,7 @@ async def test_the_listener_reports_applied_commands_dead_letters_and_lag(
                 dead = 'ocs_worker_dead_letters_total{reason="undecodable"}'
                 return sample(text, applied) == 1 and sample(text, dead) == 1
 
-            await until(both_counted, within=30)
+            await eventually(both_counted, within=30)
             exposition = (await http.get("/metrics")).text
     finally:
         await worker.stop()

@@ -10,6 +10,7 @@ from collections import Counter
 from ocs_worker.outcomes import Outcome
 from outbound_contracts.commands import AgentCommand
 from outbound_contracts.topics import TopicNames
+from tests.eventually import eventually
 from tests.ocs_worker.stream import (
     Stream,
     check_exactly_once,
@@ -19,7 +20,6 @@ from tests.ocs_worker.stream import (
     logged_commands,
     replay,
     restored_state,
-    until,
 )
 from tests.system.desktop import Ledger
 
@@ -34,7 +34,7 @@ async def until_processed(bootstrap: str, topics: TopicNames, stream: Stream) ->
     async def caught_up() -> bool:
         return len(await committed_outcomes(bootstrap, topics)) >= len(stream.expected)
 
-    await until(caught_up, within=120, poll=0.5)
+    await eventually(caught_up, within=120, every=0.5)
 
 
 async def check_processed_exactly_once(

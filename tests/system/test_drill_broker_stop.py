@@ -13,7 +13,7 @@ import pytest
 
 from devstack.broker import LocalBroker
 from tests.conftest import fresh_topics
-from tests.ocs_worker.stream import until
+from tests.eventually import eventually
 from tests.system.conftest import DEMO_CAMPAIGN, running_system
 from tests.system.desktop import HELD_IN_DEMO, Desktop, Ledger, post
 from tests.system.outbound_api import Request
@@ -79,7 +79,7 @@ async def test_a_stopped_broker_is_refused_within_the_bound_and_no_accepted_comm
         # live as long as the session's loop, longer than the broker (the JVM's parent-death
         # signal follows the starting thread).
         await asyncio.to_thread(own_broker.start)
-        await until(partial(ready, http, "/readyz"), within=60, poll=0.2)
+        await eventually(partial(ready, http, "/readyz"), within=60, every=0.2)
         await post_all(http, next_round(), ledger)
         await system.worker.start_async()
         stream = await replay_of_the_log(bootstrap, topics)
@@ -87,7 +87,7 @@ async def test_a_stopped_broker_is_refused_within_the_bound_and_no_accepted_comm
         system.worker.stop()
         await check_processed_exactly_once(bootstrap, topics, stream, ledger)
         notifier_ready = f"http://127.0.0.1:{system.notifier.env['NOTIFIER_PORT']}/readyz"
-        await until(partial(ready, http, notifier_ready), within=30, poll=0.2)
+        await eventually(partial(ready, http, notifier_ready), within=30, every=0.2)
 
     assert list(ledger.refused) == [during_outage.reference_id]
     refusal = ledger.refused[during_outage.reference_id]

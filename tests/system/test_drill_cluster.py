@@ -19,6 +19,7 @@ from devstack.cluster import GATEWAY_PUBLISH_BOUND_S, LocalCluster
 from outbound_contracts.commands import AgentCommand, Command
 from outbound_contracts.topics import TopicNames
 from tests.conftest import fresh_topics
+from tests.eventually import eventually
 from tests.ocs_worker.stream import (
     check_exactly_once,
     committed_outcomes,
@@ -26,7 +27,6 @@ from tests.ocs_worker.stream import (
     logged_commands,
     replay,
     restored_state,
-    until,
 )
 from tests.system.conftest import DEMO_CAMPAIGN, System, running_system
 from tests.system.desktop import HELD_IN_DEMO, Desktop, Ledger, post, run_paced
@@ -151,7 +151,7 @@ async def check_promises(system: System, replies: Replies) -> None:
         expected = replay(await applied_log()).expected
         return len(await committed_outcomes(bootstrap, topics)) >= len(expected)
 
-    await until(caught_up, within=120, poll=0.5)
+    await eventually(caught_up, within=120, every=0.5)
     system.worker.stop()
     dead = await dead_lettered(bootstrap, topics)
     dead_references = {c.reference_id for c in dead if isinstance(c, AgentCommand)}

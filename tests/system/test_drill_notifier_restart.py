@@ -17,9 +17,10 @@ import pytest
 
 from devstack.children import ChildProcess
 from outbound_contracts.topics import TopicNames
+from tests.eventually import eventually
 from tests.gateway.conftest import basic
 from tests.notifier.js import JsClient, js_client
-from tests.ocs_worker.stream import committed_outcomes, until
+from tests.ocs_worker.stream import committed_outcomes
 from tests.system.conftest import DEMO_CAMPAIGN, System
 from tests.system.desktop import Desktop
 from tests.system.outbound_api import send
@@ -85,8 +86,10 @@ async def test_cometd_clients_handshake_again_after_notifier_restarts_and_miss_o
             assert await held_connect_end(polling) == polling_told
             missed = next(requests)
             await send(http, missed)
-            await until(
-                partial(committed, system.bootstrap, system.topics, missed.reference_id), poll=0.25
+            await eventually(
+                partial(committed, system.bootstrap, system.topics, missed.reference_id),
+                every=0.25,
+                within=90,
             )
             await system.notifier.start_async()
             for client in clients:

@@ -15,10 +15,11 @@ import pytest
 
 from devstack.broker import free_port
 from devstack.children import ChildProcess
+from tests.eventually import eventually
 from tests.gateway.conftest import basic
 from tests.notifier.heard import both, heard
 from tests.notifier.js import JsClient, js_client
-from tests.ocs_worker.stream import committed_outcomes, until
+from tests.ocs_worker.stream import committed_outcomes
 from tests.system.conftest import DEMO_CAMPAIGN, NOTIFICATIONS_PATH, System
 from tests.system.desktop import Desktop, Ledger, run_paced
 from tests.system.outbound_api import send
@@ -94,7 +95,7 @@ async def restart_in_turn(notifiers: list[ChildProcess], ledger: Ledger) -> None
         async def moved_on(accepted: int = turn * COMMANDS // (len(outages) + 1)) -> bool:
             return len(ledger.accepted) >= accepted
 
-        await until(moved_on, within=120, poll=0.05)
+        await eventually(moved_on, within=120, every=0.05)
         outage(notifier)
         await notifier.start_async()
 

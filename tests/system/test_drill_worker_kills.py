@@ -14,12 +14,12 @@ import pytest
 from outbound_contracts.events import CommandFailed
 from outbound_contracts.topics import campaign_key
 from tests.conftest import TEST_PARTITIONS
+from tests.eventually import eventually, holds_within
 from tests.gateway.conftest import default_partition
 from tests.ocs_worker.stream import (
     TransactionProbe,
     committed_outcomes,
     count_all_events,
-    until,
 )
 from tests.system.conftest import DEMO_APPLICATION_ID, DEMO_CAMPAIGN, System
 from tests.system.desktop import CYCLE, EXPECTED_ERRORS, HELD_IN_DEMO, Desktop, Ledger, run_paced
@@ -55,8 +55,8 @@ async def kill_worker_in_transactions(system: System, at_least: int) -> None:
         while kills < at_least or not landed:
             assert kills < at_least + MORE_KILLS, f"none of {kills} kills left a transaction open"
             done = len(await committed_outcomes(system.bootstrap, system.topics))
-            await until(partial(committed_past, done), poll=0.25)
-            await until(probe.open, poll=0.005)
+            await eventually(partial(committed_past, done), every=0.25, within=90)
+            await eventually(probe.open, every=0.005, within=90)
             system.worker.kill()
             kills += 1
             landed += await abandoned(probe)
@@ -70,11 +70,7 @@ async def abandoned(probe: TransactionProbe) -> bool:
     async def closed() -> bool:
         return not await probe.open()
 
-    try:
-        await until(closed, within=1, poll=0.05)
-    except TimeoutError:
-        return True
-    return False
+    return not await holds_within(closed, within=1, every=0.05)
 
 
 async def test_sigkilled_workers_process_every_accepted_command_exactly_once(

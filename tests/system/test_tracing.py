@@ -14,8 +14,8 @@ import pytest
 from devstack.broker import free_port
 from ocs_worker.http import serving
 from outbound_contracts.topics import TopicNames
+from tests.eventually import eventually
 from tests.gateway.conftest import basic
-from tests.ocs_worker.stream import until
 from tests.system.conftest import System, running_system
 from tests.system.otlp_receiver import OtlpReceiver, ReceivedSpan
 from tests.system.outbound_api import vector_request
@@ -56,7 +56,7 @@ async def whole_trace(receiver: OtlpReceiver, trace_id: str) -> dict[str, list[R
     async def every_service_reported() -> bool:
         return set(receiver.trace(trace_id)) == SERVICES
 
-    await until(every_service_reported, within=30)
+    await eventually(every_service_reported, within=30)
     return receiver.trace(trace_id)
 
 
@@ -88,6 +88,6 @@ async def test_one_command_is_one_connected_trace_across_the_three_processes(
     async def a_new_trace_began() -> bool:
         return bool(new_gateway_roots())
 
-    await until(a_new_trace_began, within=30)
+    await eventually(a_new_trace_began, within=30)
     [root] = new_gateway_roots()
     assert_connected(await whole_trace(receiver, root.trace_id), "")

@@ -1,4 +1,4 @@
-"""`python -m bench.worker_ab [--variant NAME=DIR ...]`: the worker's CPU per command, A/B.
+"""`python -m bench.probes.worker_ab [--variant NAME=DIR ...]`: the worker's CPU per command, A/B.
 
 Each round drains a freshly pre-filled `ocs.commands` once with every variant, back to back,
 so that the machine's other load falls on all of them alike. A variant is a directory holding
@@ -6,7 +6,8 @@ the `ocs_worker` and `outbound_contracts` packages to run (e.g. an older commit'
 `git archive`); without any, this checkout's. The figure that survives a busy machine is the
 worker process's CPU time per command (from /proc), as the benchmark's row "worker CPU per
 command" (the same drain); the rate and the machine's load average are printed beside it.
-Compare variants within one run: the same code's figure moves between days (docs/performance.md).
+Compare variants within one run: the same code's figure moves between days
+(docs/performance-history.md).
 """
 
 import argparse
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bench.worker_ab", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.probes.worker_ab", description=__doc__)
     parser.add_argument("--variant", action="append", default=[], metavar="NAME=DIR")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--updates", type=int, default=20_000)

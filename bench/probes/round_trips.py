@@ -1,4 +1,5 @@
-"""`python -m bench.round_trips [--rate N] [--commands N]`: broker requests per command, per hop.
+"""`python -m bench.probes.round_trips [--rate N] [--commands N]`: broker requests per command,
+per hop.
 
 One process plays the three clients of the pipeline against a fresh broker: a producer
 configured as the gateway's (acks=all, idempotent) writes UpdateRecord commands at a steady
@@ -198,7 +199,7 @@ def report(count: int, seconds: float) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.round_trips", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.probes.round_trips", description=__doc__)
     parser.add_argument("--rate", type=float, default=1000.0, help="commands/s")
     parser.add_argument("--commands", type=int, default=10_000)
     arguments = parser.parse_args(argv)

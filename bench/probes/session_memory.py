@@ -1,10 +1,10 @@
-"""`python -m bench.session_memory`: what one idle session holding a connect costs the server,
-measured as `fanout` measures it (server RSS once every session holds a connect, minus RSS
+"""`python -m bench.probes.session_memory`: what one idle session holding a connect costs the
+server, measured as `fanout` measures it (server RSS once every session holds a connect, minus RSS
 before the first, / sessions), without the fan-out; for the notifier and for Faye (through
 `fanout`'s own run, one publication).
 
 `--tracemalloc` runs the notifier under tracemalloc and prints where its Python allocations
-grew, per 1,000 sessions, by line and by file (docs/performance.md, round 2)."""
+grew, per 1,000 sessions, by line and by file (docs/performance-history.md, round 2)."""
 
 import argparse
 import asyncio
@@ -97,7 +97,7 @@ def measure_ours(
         if traced:
             process = dataclasses.replace(
                 process,
-                command=[sys.executable, "-m", "bench.traced_notifier"],
+                command=[sys.executable, "-m", "bench.probes.traced_notifier"],
                 env={**process.env, "TRACEMALLOC_SNAPSHOTS": folder},
             )
         process.start()
@@ -143,7 +143,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bench.session_memory", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.probes.session_memory", description=__doc__
+    )
     parser.add_argument("--sessions", type=int, default=2000)
     parser.add_argument("--transport", nargs="+", choices=TRANSPORTS, default=list(TRANSPORTS))
     parser.add_argument("--server", nargs="+", choices=["ours", "faye"], default=["ours"])

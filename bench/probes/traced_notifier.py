@@ -1,5 +1,5 @@
-"""`python -m bench.traced_notifier`: the notifier with tracemalloc on, for
-`bench.session_memory --tracemalloc`. Each SIGUSR1 writes a snapshot to
+"""`python -m bench.probes.traced_notifier`: the notifier with tracemalloc on, for
+`bench.probes.session_memory --tracemalloc`. Each SIGUSR1 writes a snapshot to
 `$TRACEMALLOC_SNAPSHOTS/<n>.snapshot` (n = 1, 2, ...)."""
 
 import os
