@@ -58,6 +58,7 @@ class DevstackSettings(BaseSettings):
     worker_port: int = Field(default=8082, ge=1, le=65535)
     users_file: Path = Path("demo/users.json")
     demo_calling_list: Path = Path("demo/calling-list.csv")
+    demo_calling_list_rules: Path = Path("demo/calling-list-rules.json")
 
     @field_validator("users_file")
     @classmethod

@@ -228,7 +228,7 @@ def _load_demo_data(settings: DevstackSettings, bootstrap: str) -> None:
     command = [
         sys.executable, "-m", "ocs_worker", "import",
         "--application-id", "134", "--campaign", "Campaign1",
-        str(settings.demo_calling_list),
+        "--rules", str(settings.demo_calling_list_rules), str(settings.demo_calling_list),
     ]  # fmt: skip
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap}
     subprocess.run(command, env=env, check=True)  # noqa: S603
