@@ -18,7 +18,7 @@ test: $(INSTALLED) tests/js/node_modules/.installed tests/asyncapi/node_modules/
 		$(CHROMIUM) promtool
 	$(MAKE) --no-print-directory check
 	$(MAKE) --no-print-directory audit
-	$(PY) -m pytest -m "not bench" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not bench and not cluster" $(PYTEST_ARGS)
 
 # The fast loop: no broker, no stack, no root, no long drill; each test within a CPU budget
 # (tests/unit_loop.py). The benchmark-only tests (`-m bench`) run with `$(PY) -m pytest -m bench`.
@@ -104,6 +104,7 @@ CONTAINER_BROKER_TESTS := tests/system/test_vectors.py tests/system/test_preview
 test-containers: $(INSTALLED) tests/js/node_modules/.installed
 	PY=$(PY) deploy/engine.sh run sh -c '$(PY) -m pytest --containers tests/containers $(PYTEST_ARGS) \
 		&& TESTS_BROKER=container $(PY) -m pytest $(CONTAINER_BROKER_TESTS)'
+	$(PY) -m pytest -m cluster $(PYTEST_ARGS)
 
 compose-up: $(INSTALLED)
 	PY=$(PY) deploy/engine.sh up

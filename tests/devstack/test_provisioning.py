@@ -101,6 +101,7 @@ async def test_a_replication_the_cluster_cannot_hold_is_refused(kafka_bootstrap:
 
 
 @pytest.mark.slow
+@pytest.mark.cluster
 async def test_three_brokers_get_three_replicas_and_min_isr_two_for_ours_and_kafkas(
     kafka_cluster: LocalCluster,
 ) -> None:

@@ -128,7 +128,8 @@ async def module_gateway() -> AsyncIterator[tuple[httpx.AsyncClient, InMemoryPub
     publisher = InMemoryPublisher()
     async with (
         running_gateway(settings(), publisher=publisher) as base_url,
-        httpx.AsyncClient(base_url=base_url) as http,
+        # As a page of the gateway's own origin: a browser sends Origin with every POST.
+        httpx.AsyncClient(base_url=base_url, headers={"Origin": base_url}) as http,
     ):
         yield http, publisher
 

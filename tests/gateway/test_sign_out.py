@@ -40,7 +40,7 @@ async def test_signing_out_ends_the_cookies_session_and_clears_the_cookie(
 
 
 async def test_signing_out_ends_only_that_session(client: httpx.AsyncClient) -> None:
-    other = httpx.AsyncClient(base_url=str(client.base_url))
+    other = httpx.AsyncClient(base_url=str(client.base_url), headers=client.headers)
     async with other:
         await client.get("/api/v2/me", headers=basic("agent1"))
         await other.get("/api/v2/me", headers=basic("agent1"))

@@ -32,7 +32,7 @@ from tests.system.conftest import DEMO_CAMPAIGN, System, running_system
 from tests.system.desktop import HELD_IN_DEMO, Desktop, Ledger, post, run_paced
 from tests.system.outbound_api import Request
 
-pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(420)]
+pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.cluster, pytest.mark.timeout(420)]
 
 PERIOD_S = 0.1
 """Each desktop's pace: two desktops, up to 20 commands a second."""
