@@ -30,7 +30,8 @@ class Poster:
         self, port: int, path: str, cookie: str, body_for: BodyFor, connections: int = 64
     ) -> None:
         self._path = path
-        self._headers = {"Cookie": cookie}
+        # As the desktop's scripts do: a cookie-signed POST needs it (or Origin) against CSRF.
+        self._headers = {"Cookie": cookie, "X-Requested-With": "XMLHttpRequest"}
         self._body_for = body_for
         self._idle: asyncio.Queue[HttpConnection] = asyncio.Queue()
         for _ in range(connections):

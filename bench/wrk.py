@@ -85,7 +85,12 @@ def run_wrk(
     """One wrk run with one thread; `delay_ms` paces each connection (None: as fast as it can)."""
     script = _SCRIPT.format(
         body=json.dumps(body, separators=(",", ":")),
-        cookie=f'wrk.headers["Cookie"] = "{cookie}"' if cookie else "",
+        cookie=(
+            f'wrk.headers["Cookie"] = "{cookie}"\n'
+            'wrk.headers["X-Requested-With"] = "XMLHttpRequest"'
+            if cookie
+            else ""
+        ),
         delay=f"function delay() return {delay_ms:.3f} end" if delay_ms is not None else "",
     )
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:

@@ -51,6 +51,8 @@ class Desktop(HttpUser):
         self.agent = next(AGENTS)
         self.pending: dict[str, AsyncResult[float]] = {}
         self.cycle = operations(self.agent)
+        # As the desktop's scripts do: a cookie-signed POST needs it (or Origin) against CSRF.
+        self.client.headers["X-Requested-With"] = "XMLHttpRequest"
         credentials = base64.b64encode(f"{self.agent}:{SETTINGS.password}".encode()).decode()
         with self.client.get(
             "/api/v2/me", headers={"Authorization": f"Basic {credentials}"}, name="sign in",

@@ -43,6 +43,8 @@ class Stack:
         self.env = {
             **os.environ,
             "GWS_SESSION_SECRET": secrets.token_urlsafe(32),
+            # The demo users, asked for as `make compose-up` does: compose has no default.
+            "GWS_USERS_FILE": "/app/demo/users.json",
             "GWS_ENV_FILE": str(settings),
             "GATEWAY_PUBLISHED_PORT": str(self.gateway_port),
             "NOTIFIER_PUBLISHED_PORT": str(self.notifier_port),
