@@ -69,6 +69,7 @@ def test_add_user_refuses_a_password_shorter_than_the_minimum(tmp_path: Path) ->
     assert users_file.read_bytes() == USERS_FILE.read_bytes()
 
 
+@pytest.mark.slow  # six add-user processes hashing passwords: ~9 s of CPU
 async def test_concurrent_add_users_lose_no_user(tmp_path: Path) -> None:
     users_file = tmp_path / "users.json"
     users_file.write_bytes(USERS_FILE.read_bytes())
