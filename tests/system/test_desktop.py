@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -117,6 +118,12 @@ async def test_the_preview_loop_through_the_page(browser: Browser, desk_system: 
     handle = await page.get_by_label("Record handle", exact=True).input_value()
     assert handle.isdigit()
 
+    # The record's own window (its zone's local time) must hold the callback's time: the
+    # form's 09:00-18:00 would not at every hour a test runs, so a window around now.
+    contact_now = datetime.now(ZoneInfo("America/New_York"))
+    for label, hours in (("Call from (local time)", -1), ("Call until (local time)", 2)):
+        edge = contact_now + timedelta(hours=hours)
+        await page.get_by_label(label, exact=True).fill(edge.strftime("%H:%M"))
     await desk.done("Update", "Update call completion stats acknowledge")
     # A personal callback a few seconds ahead (the form takes a date and a time, in the
     # browser's zone) is pushed to this agent when due, and shown as a preview record.
