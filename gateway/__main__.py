@@ -2,16 +2,24 @@
 and port; `python -m gateway add-user ...`: add or update a user in the users file."""
 
 import argparse
+import json
 import sys
 
 import uvicorn
+from fastapi import FastAPI
 from pydantic import ValidationError
 
+from agent_access.slow_clients import http_protocol, timeout_reply
 from gateway import heap
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from gateway.users_file import add_user, add_user_parser
 from observability import logs
+
+_TIMEOUT_REPLY = timeout_reply(
+    "application/json",
+    json.dumps({"statusCode": 2, "statusMessage": "The request was not received in time"}).encode(),
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,20 +40,21 @@ def serve() -> int:
         print(f"gws-gateway: invalid settings:\n{error}", file=sys.stderr)
         return 2
     logs.configure(settings.log_level)
-    config = server_config(settings)
+    config = server_config(settings, create_app(settings))
     heap.settle()
     uvicorn.Server(config).run()
     return 0
 
 
-def server_config(settings: GatewaySettings) -> uvicorn.Config:
+def server_config(settings: GatewaySettings, app: FastAPI) -> uvicorn.Config:
     certificate, key = settings.tls or (None, None)
     return uvicorn.Config(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         ssl_certfile=certificate,
         ssl_keyfile=key,
+        http=http_protocol(settings, _TIMEOUT_REPLY),
         log_config=None,  # keep our JSON lines; uvicorn's loggers propagate to the root
         access_log=False,  # one line per command is logged by the gateway itself
     )

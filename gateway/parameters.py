@@ -17,11 +17,17 @@ from fastapi import Request as HttpRequest
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
+from starlette.requests import ClientDisconnect
 
 from gateway.errors import GwsError, invalid, missing, out_of_range
 from outbound_contracts.commands import AgentCommand
 
 Text = Annotated[StrictStr, Field(min_length=1)]
+# Identifiers OCS keeps as 32-bit integers (record handles, chain ids, application DBIDs): a
+# value past them is 400/10 here, not a command the worker, a desktop's JavaScript or another
+# consumer of `ocs.commands` cannot hold.
+ID_MAX = 2**31 - 1
+Identifier = Annotated[StrictInt, Field(ge=0, le=ID_MAX)]
 DEVICE_PREFIX = "/devices/"
 _RANGE_ERRORS = frozenset({"greater_than", "greater_than_equal", "less_than", "less_than_equal"})
 
@@ -58,7 +64,9 @@ class GwsRequest(BaseModel):
 class AgentRequest(GwsRequest):
     """The parameters common to every operation but the campaign's name."""
 
-    application_id: StrictInt = Field(alias="applicationId", description="an integer")
+    application_id: Identifier = Field(
+        alias="applicationId", description=f"the application's DBID, an integer 0..{ID_MAX}"
+    )
     device_path: StrictStr = Field(
         alias="devicePath",
         pattern=r"^/devices/[^/]+$",
@@ -117,7 +125,16 @@ class OperationTable(Generic[Request]):
 
 
 async def read_body(request: HttpRequest, max_bytes: int) -> bytes:
-    """The raw body, refused (413/2) as soon as it exceeds the limit, never buffered whole."""
+    """The raw body, refused (413/2) as soon as it exceeds the limit, never buffered whole;
+    400/2 when the connection ends before the body (the client left, or its deadline passed:
+    `agent_access.slow_clients`)."""
+    try:
+        return await _read_body(request, max_bytes)
+    except ClientDisconnect:
+        raise GwsError(400, 2, "The connection ended before the request body") from None
+
+
+async def _read_body(request: HttpRequest, max_bytes: int) -> bytes:
     declared = request.headers.get("content-length", "")
     if declared.isascii() and declared.isdigit():
         if int(declared) > max_bytes:
@@ -148,13 +165,14 @@ def parse_body(raw: bytes) -> dict[str, Any]:
 
 
 def record_handle(text: str) -> int:
-    """The `{h}` of a record URL: a non-negative integer, else 400/2."""
+    """The `{h}` of a record URL: a non-negative integer (else 400/2) up to `ID_MAX` (else
+    400/10)."""
     if not (text.isascii() and text.isdigit()):
         raise invalid("recordHandle", "a non-negative integer")
-    try:
-        return int(text)
-    except ValueError:  # more digits than Python converts (4300)
-        raise invalid("recordHandle", "a non-negative integer") from None
+    # Compared as text first: Python refuses to convert more than 4300 digits.
+    if len(text.lstrip("0")) > len(str(ID_MAX)) or int(text) > ID_MAX:
+        raise out_of_range("recordHandle", f"an integer 0..{ID_MAX}")
+    return int(text)
 
 
 def _first_problem(fields: dict[str, FieldInfo], problems: list[ErrorDetails]) -> GwsError:

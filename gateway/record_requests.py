@@ -16,7 +16,15 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from gateway.parameters import CommandRequest, OperationTable, Receipt, Text, record_handle
+from gateway.parameters import (
+    ID_MAX,
+    CommandRequest,
+    Identifier,
+    OperationTable,
+    Receipt,
+    Text,
+    record_handle,
+)
 from outbound_contracts.commands import (
     AddRecord,
     AgentCommand,
@@ -61,6 +69,8 @@ CallbackTypeName = Annotated[
 TimeZone = Annotated[Text, AfterValidator(known_time_zone)]
 PhoneTypeName = Annotated[PhoneType, WithJsonSchema({"type": "string", "enum": _PHONE_TYPES})]
 SecondsOfDay = Annotated[StrictInt, Field(ge=0, le=86399)]
+# 9999-12-31T23:59:59Z: the last second a date of the calendar can name.
+LAST_TIMESTAMP = 253402300799
 # `NaN`, `Infinity` and `1e400` parse as floats, but the command's JSON cannot carry them.
 FiniteFloat = Annotated[StrictFloat, Field(allow_inf_nan=False)]
 
@@ -217,7 +227,9 @@ class RescheduleRequest(HeldRecordRequest):
         alias="callbackType", description=_one_of(_CALLBACK_TYPES)
     )
     timestamp: StrictInt = Field(
-        ge=0, description="the callback time in Unix epoch seconds, an integer >= 0"
+        ge=0,
+        le=LAST_TIMESTAMP,
+        description=f"the callback time in Unix epoch seconds, an integer 0..{LAST_TIMESTAMP}",
     )
 
     def command(self, receipt: Receipt, path: Mapping[str, str]) -> AgentCommand:
@@ -282,11 +294,10 @@ class AddRecordRequest(UnheldRecordRequest):
     phone_type: PhoneTypeName = Field(alias="phoneType", description=_one_of(_PHONE_TYPES))
     daily_from: SecondsOfDay = Field(alias="from", description=_FROM)
     daily_till: SecondsOfDay = Field(alias="until", description=_UNTIL)
-    chain_id: StrictInt | None = Field(
+    chain_id: Identifier | None = Field(
         default=None,
-        ge=0,
         alias="chainId",
-        description="the chain to join, an integer >= 0 (absent: a new chain)",
+        description=f"the chain to join, an integer 0..{ID_MAX} (absent: a new chain)",
     )
     other_fields: dict[str, Text | StrictInt | FiniteFloat | StrictBool] = Field(
         default_factory=dict,

@@ -6,11 +6,12 @@ from pydantic import Field
 
 from agent_access.origins import AllowedOrigins
 from agent_access.settings import AgentAccessSettings
+from agent_access.slow_clients import ClientDeadlineSettings
 from outbound_contracts.topics import SESSION_REVOCATIONS_RETENTION_S
 from service_settings.base import ServiceSettings, service_config
 
 
-class GatewaySettings(ServiceSettings, AgentAccessSettings):
+class GatewaySettings(ServiceSettings, AgentAccessSettings, ClientDeadlineSettings):
     model_config = service_config("GATEWAY_")
 
     host: str = "127.0.0.1"

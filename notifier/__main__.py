@@ -7,12 +7,16 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import ValidationError
 
+from agent_access.slow_clients import http_protocol, timeout_reply
 from notifier.app import Notifier, create_app
 from notifier.settings import NotifierSettings
 from observability import logs
 
 # Held long polls would otherwise keep a stopping process alive for a whole connect timeout.
 _GRACEFUL_SHUTDOWN_S = 2
+_TIMEOUT_REPLY = timeout_reply(
+    "application/json", b'[{"successful":false,"error":"408::Request not received in time"}]'
+)
 
 
 class _Server(uvicorn.Server):
@@ -49,6 +53,7 @@ def server_config(settings: NotifierSettings, app: FastAPI) -> uvicorn.Config:
         port=settings.port,
         ssl_certfile=certificate,
         ssl_keyfile=key,
+        http=http_protocol(settings, _TIMEOUT_REPLY),
         log_config=None,  # keep our JSON lines; uvicorn's loggers propagate to the root
         timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_S,
         ws_per_message_deflate=settings.websocket_compression,

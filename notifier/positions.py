@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 _OFFSET_DIGITS = 20
+_LAST_OFFSET = 2**63 - 1  # Kafka's offsets are signed 64-bit integers
 _FORMAT = re.compile(rf"^(\d{{1,5}}):(\d{{{_OFFSET_DIGITS}}}):([0-9a-f]{{8}})$")
 
 
@@ -41,4 +42,6 @@ def parse_position(text: object, user_name: str) -> Position:
     partition, offset, tag = matched.groups()
     if tag != agent_tag(user_name):
         raise InvalidPosition("400::Replay position of another agent's stream")
+    if int(offset) > _LAST_OFFSET:
+        raise InvalidPosition(f"400::Replay position's offset past {_LAST_OFFSET}")
     return Position(int(partition), int(offset))

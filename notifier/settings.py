@@ -4,10 +4,11 @@ from pydantic import Field
 
 from agent_access.origins import AllowedOrigins
 from agent_access.settings import AgentAccessSettings
+from agent_access.slow_clients import ClientDeadlineSettings
 from service_settings.base import ServiceSettings, service_config
 
 
-class NotifierSettings(ServiceSettings, AgentAccessSettings):
+class NotifierSettings(ServiceSettings, AgentAccessSettings, ClientDeadlineSettings):
     model_config = service_config("NOTIFIER_")
 
     host: str = "127.0.0.1"

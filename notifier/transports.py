@@ -9,6 +9,7 @@ import math
 import secrets
 from typing import Any, NoReturn
 
+from starlette.requests import ClientDisconnect
 from starlette.requests import Request as HttpRequest
 from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -120,7 +121,10 @@ class LongPolling:
         headers = request.headers
         if self._guard.refuses("long-polling", headers.get("origin"), headers.get("host")):
             return _refusal(403, ORIGIN_REFUSED)
-        body = await self._read_body(request)
+        try:
+            body = await self._read_body(request)
+        except ClientDisconnect:  # the client left, or its body's deadline passed
+            return _refusal(400, "400::The connection ended before the request body")
         if body is None:
             return _refusal(413, f"413::Batch larger than {self._max_request_bytes} bytes")
         try:

@@ -17,6 +17,7 @@ ERROR_PAIRS = frozenset(
         (403, 5),  # the user lacks the feature
         (404, 6),  # not the user's device; unknown path
         (405, 2),  # wrong method
+        (408, 2),  # the request not received within its deadline
         (413, 2),  # body over the limit
     }
 )

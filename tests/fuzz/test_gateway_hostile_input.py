@@ -139,11 +139,36 @@ async def test_json_nested_deeper_than_the_parser_goes_is_400_2(gateway: Gateway
     assert "Malformed JSON" in response.json()["statusMessage"]
 
 
-async def test_a_record_handle_of_thousands_of_digits_is_400_2(gateway: Gateway) -> None:
+@pytest.mark.parametrize("handle", ["9" * 5000, str(2**31), "0" * 20 + str(2**31)])
+async def test_a_record_handle_past_32_bits_is_400_10(gateway: Gateway, handle: str) -> None:
     body = json.dumps(REJECT["body"]).encode()
-    response = await post(gateway, "/api/v2/me/outbound-records/" + "9" * 5000, body)
-    assert_refused(response, 400, 2)  # was 500/4: int() refuses over 4300 digits
+    response = await post(gateway, "/api/v2/me/outbound-records/" + handle, body)
+    # 5000 digits was 500/4 (int() refuses over 4300 digits), then 400/2; 2**31 was accepted
+    assert_refused(response, 400, 10)
     assert "recordHandle" in response.json()["statusMessage"]
+    assert gateway.published.published == []
+
+
+RESCHEDULE = {**REJECT["body"], "operationName": "RescheduleRecord", "callbackType": "Personal"}
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "parameter"),
+    [
+        (REJECT["path"], {**REJECT["body"], "applicationId": 2**31}, "applicationId"),
+        (REJECT["path"], {**REJECT["body"], "applicationId": -1}, "applicationId"),
+        ("/api/v2/me/outbound-records", {**ADD_RECORD, "chainId": 2**31}, "chainId"),
+        ("/api/v2/me/outbound-records", {**ADD_RECORD, "chainId": 10**400}, "chainId"),
+        (REJECT["path"], {**RESCHEDULE, "timestamp": 253402300800}, "timestamp"),
+        (REJECT["path"], {**RESCHEDULE, "timestamp": 10**30}, "timestamp"),
+    ],
+)
+async def test_integers_out_of_their_range_are_400_10_and_publish_nothing(
+    gateway: Gateway, path: str, body: dict[str, Any], parameter: str
+) -> None:
+    response = await post(gateway, path, json.dumps(body).encode())
+    assert_refused(response, 400, 10)  # each was 200, its command published
+    assert parameter in response.json()["statusMessage"]
     assert gateway.published.published == []
 
 

@@ -12,11 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.partitioner import murmur2
 
 from devstack.broker import free_port
+from gateway.__main__ import server_config
 from gateway.app import create_app
 from gateway.kafka import CommandPublisher, InMemoryPublisher
 from gateway.parameters import Receipt
@@ -69,10 +69,11 @@ def kafka_settings(bootstrap: str, topics: TopicNames, **overrides: Any) -> Gate
 async def running_gateway(
     gateway_settings: GatewaySettings, publisher: CommandPublisher | None = None
 ) -> AsyncIterator[str]:
-    """The gateway served by uvicorn on a free loopback port; yields its base URL."""
+    """The gateway served on a free loopback port as `main` serves it; yields its base URL."""
     port = free_port()
     app = create_app(gateway_settings, publisher)
-    async with serving(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")):
+    on_port = gateway_settings.model_copy(update={"port": port})
+    async with serving(server_config(on_port, app)):
         yield f"http://127.0.0.1:{port}"
 
 

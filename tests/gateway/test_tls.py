@@ -7,6 +7,7 @@ import pytest
 from agent_access.session import SESSION_COOKIE
 from devstack.broker import free_port
 from gateway.__main__ import server_config
+from gateway.app import create_app
 from outbound_contracts.topics import TopicNames
 from tests.gateway.conftest import basic, kafka_settings
 from tests.serving import serving
@@ -27,7 +28,7 @@ async def test_over_tls_the_cookie_is_secure_and_hsts_is_sent(
         tls_key_file=tls_files.key,
     )
     async with (
-        serving(server_config(settings)),
+        serving(server_config(settings, create_app(settings))),
         httpx.AsyncClient(
             base_url=f"https://127.0.0.1:{port}", verify=tls_files.client_context()
         ) as https,

@@ -42,6 +42,7 @@ def test_positions_of_one_agent_sort_as_strings_in_offset_order() -> None:
         ("3:12:cd5078be", "400::Malformed replay position"),
         ("3:00000000000000000012:cd5078be ", "400::Malformed replay position"),
         (Position(3, 12).render("agent2"), "400::Replay position of another agent's stream"),
+        (Position(3, 2**63).render("agent1"), "400::Replay position's offset past"),
     ],
 )
 def test_a_position_that_is_not_the_agents_is_refused(text: object, error: str) -> None:
