@@ -121,6 +121,9 @@ class BenchCluster:
                 "GWS_USERS_FILE": str(USERS_FILE),
                 "GWS_SESSION_SECRET": self.session_secret,
                 "GATEWAY_LOG_LEVEL": "WARNING",
+                # The benches scrape the services' /metrics.
+                "GATEWAY_METRICS_ENABLED": "true",
+                "NOTIFIER_METRICS_ENABLED": "true",
                 "NOTIFIER_LOG_LEVEL": "warning",
                 "WORKER_LOG_LEVEL": "warning",
                 # The benches hold thousands of sessions of one agent (a fan-out, the soak):

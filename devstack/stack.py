@@ -154,6 +154,11 @@ def _services(settings: DevstackSettings, bootstrap: str) -> list[Service]:
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "GWS_SESSION_SECRET": secret_file.read_text().strip(),
         "GWS_USERS_FILE": str(settings.users_file.resolve()),
+        # A development run shows everything on its loopback ports (docs/operations.md,
+        # "What is public"): /metrics of both, the gateway's /openapi.json and /asyncapi.json.
+        "GATEWAY_METRICS_ENABLED": "true",
+        "GATEWAY_API_DOCUMENTS_ENABLED": "true",
+        "NOTIFIER_METRICS_ENABLED": "true",
     }
     gateway_port, notifier_port = settings.gateway_port, settings.notifier_port
     # The desktop page on the gateway's port calls the notifier on its own: another origin.

@@ -1,6 +1,6 @@
 """An example consumer of `ocs.events` for another team: it needs only the published contract
-(docs/asyncapi.json, or a gateway's /asyncapi.json), a Kafka client and a JSON Schema validator;
-it imports nothing of gws-outbound.
+(docs/asyncapi.json, or the /asyncapi.json of a gateway with GATEWAY_API_DOCUMENTS_ENABLED), a
+Kafka client and a JSON Schema validator; it imports nothing of gws-outbound.
 
     pip install confluent-kafka jsonschema
     python examples/events_consumer.py --bootstrap-servers 127.0.0.1:19092 --group reporting

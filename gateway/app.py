@@ -85,6 +85,11 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
         # A trailing slash is an unknown path (404/6), not a 307 to the URL without it.
         redirect_slashes=False,
         responses=UNEXPECTED_FAILURE,
+        # No documentation UI: FastAPI's pages load their scripts from a CDN. The documents
+        # themselves only when asked for (docs/operations.md, "What is public").
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.api_documents_enabled else None,
         # FastAPI's own telemetry looks up the global OpenTelemetry providers on every request;
         # the gateway's spans come from `instrument_requests` with its own provider instead.
         telemetry={"tracing": False, "metrics": False, "logs": False},
@@ -150,19 +155,7 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
             return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "not ready: the message broker does not answer"}, 503)
 
-    @app.get(
-        "/metrics",
-        tags=["operations"],
-        response_class=Response,
-        responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
-    )
-    async def prometheus() -> Response:
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
-
-    @app.get("/asyncapi.json", include_in_schema=False)
-    async def asyncapi() -> Response:
-        """The Kafka topics' contract, beside the HTTP API's /openapi.json."""
-        return JSONResponse(asyncapi_document())
+    _serve_on_settings(app, settings, metrics)
 
     @app.get(
         "/api/v2/me",
@@ -202,6 +195,27 @@ def create_app(settings: GatewaySettings, publisher: CommandPublisher | None = N
 
     serve_desktop(app, settings.desktop_cometd_url)
     return app
+
+
+def _serve_on_settings(app: FastAPI, settings: GatewaySettings, metrics: GatewayMetrics) -> None:
+    """What only a setting makes public (docs/operations.md, "Security", what is public)."""
+    if settings.metrics_enabled:
+
+        @app.get(
+            "/metrics",
+            tags=["operations"],
+            response_class=Response,
+            responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
+        )
+        async def prometheus() -> Response:
+            return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    if settings.api_documents_enabled:
+
+        @app.get("/asyncapi.json", include_in_schema=False)
+        async def asyncapi() -> Response:
+            """The Kafka topics' contract, beside the HTTP API's /openapi.json."""
+            return JSONResponse(asyncapi_document())
 
 
 @asynccontextmanager

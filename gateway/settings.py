@@ -39,6 +39,15 @@ class GatewaySettings(ServiceSettings, AgentAccessSettings, ClientDeadlineSettin
         description="Host names (no port) a request's Host may name (DNS rebinding); none: "
         "the bound address, and localhost with a loopback one; any when bound to all",
     )
+    metrics_enabled: bool = Field(
+        default=False,
+        description="Serve /metrics (Prometheus) on the API's port; off: 404/6, since anyone "
+        "who reaches the port would read it",
+    )
+    api_documents_enabled: bool = Field(
+        default=False,
+        description="Serve /openapi.json and /asyncapi.json (no documentation UI is served)",
+    )
     desktop_cometd_url: str = Field(
         default="/api/v2/notifications",
         min_length=1,

@@ -180,6 +180,7 @@ def create_app(settings: NotifierSettings) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        openapi_url=None,
     )
     app.state.notifier = notifier
 
@@ -195,9 +196,12 @@ def create_app(settings: NotifierSettings) -> FastAPI:
             return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "not ready: not consuming events"}, status_code=503)
 
-    @app.get("/metrics")
-    async def metrics() -> Response:
-        return Response(generate_latest(notifier.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    if settings.metrics_enabled:
+
+        @app.get("/metrics")
+        async def metrics() -> Response:
+            exposition = generate_latest(notifier.metrics.registry)
+            return Response(exposition, media_type=CONTENT_TYPE_LATEST)
 
     return app
 

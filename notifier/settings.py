@@ -56,6 +56,10 @@ class NotifierSettings(ServiceSettings, AgentAccessSettings, ClientDeadlineSetti
         "per socket, ~40 KiB each, for little gain on replies of a few hundred bytes",
     )
     basic_auth_cache_size: int = Field(default=1024, ge=0)
+    metrics_enabled: bool = Field(
+        default=False,
+        description="Serve /metrics (Prometheus) on the notifier's port; off: 404",
+    )
     allowed_origins: AllowedOrigins = Field(
         default_factory=list,
         description="Browser origins besides the notifier's own allowed to open sessions "

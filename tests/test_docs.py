@@ -165,7 +165,7 @@ async def test_every_gateway_metric_is_documented() -> None:
 
 async def test_every_notifier_metric_is_documented() -> None:
     notifier_settings = NotifierSettings.model_validate(
-        {"session_secret": "docs", "users_file": USERS_FILE}
+        {"session_secret": "docs", "users_file": USERS_FILE, "metrics_enabled": True}
     )
     exposed = await exposed_metric_names(create_notifier(notifier_settings))
     assert exposed

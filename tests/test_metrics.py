@@ -29,7 +29,9 @@ def gateway() -> FastAPI:
 
 def notifier() -> FastAPI:
     return create_notifier(
-        NotifierSettings.model_validate({"session_secret": "metrics", "users_file": USERS_FILE})
+        NotifierSettings.model_validate(
+            {"session_secret": "metrics", "users_file": USERS_FILE, "metrics_enabled": True}
+        )
     )
 
 

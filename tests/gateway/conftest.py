@@ -53,8 +53,14 @@ def held_record_command(
 
 
 def settings(**overrides: Any) -> GatewaySettings:
-    """Gateway settings for tests: the demo users, a fixed secret, then `overrides`."""
-    fields: dict[str, Any] = {"session_secret": "test-secret", "users_file": USERS_FILE}
+    """Gateway settings for tests: the demo users, a fixed secret, /metrics and the API's
+    documents served (as `make run` serves them), then `overrides`."""
+    fields: dict[str, Any] = {
+        "session_secret": "test-secret",
+        "users_file": USERS_FILE,
+        "metrics_enabled": True,
+        "api_documents_enabled": True,
+    }
     fields.update(overrides)
     return GatewaySettings.model_validate(fields)
 

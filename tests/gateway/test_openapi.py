@@ -77,7 +77,6 @@ def property_types(schema: dict[str, Any]) -> dict[str, str]:
 async def test_openapi_shows_every_operations_body_with_an_example(
     client: httpx.AsyncClient,
 ) -> None:
-    assert (await client.get("/docs")).status_code == 200
     document = await served_document(client)
     served: dict[str, OperationTable[Any]] = {
         HELD_RECORD: HELD_RECORD_OPERATIONS,

@@ -105,6 +105,7 @@ async def start_notifier(
             "ocs_topic_prefix": topics.events.removesuffix("ocs.events"),
             "users_file": notifier_users,
             "session_secret": SESSION_SECRET,
+            "metrics_enabled": True,
             **overrides,
         }
         settings = NotifierSettings(**values)
