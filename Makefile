@@ -9,13 +9,13 @@ CHROMIUM := /usr/bin/chromium
 UV_VERSION := 0.13.9
 UV := $(VENV)/bin/uv
 
-.PHONY: run test unit check audit install lock bench clean vendor-cometd promtool test-containers compose-up compose-down loadtest
+.PHONY: run test unit check audit install lock bench clean vendor-cometd promtool haproxy test-containers compose-up compose-down loadtest
 
 run: $(INSTALLED)
 	$(PY) -m devstack run $(ARGS)
 
 test: $(INSTALLED) tests/js/node_modules/.installed tests/asyncapi/node_modules/.installed \
-		$(CHROMIUM) promtool
+		$(CHROMIUM) promtool haproxy
 	$(MAKE) --no-print-directory check
 	$(MAKE) --no-print-directory audit
 	$(PY) -m pytest -m "not bench and not cluster" $(PYTEST_ARGS)
@@ -65,6 +65,12 @@ vendor-cometd: tests/js/node_modules/.installed
 promtool:
 	@command -v promtool >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 prometheus; }
+
+# The balancer of the scaled profile, run outside containers by the client-address test
+# (tests/fuzz/test_client_addresses.py): Debian's package, as promtool's.
+haproxy:
+	@command -v haproxy >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 haproxy; }
 
 # The AsyncAPI project's parser, which validates docs/asyncapi.json, as locked.
 tests/asyncapi/node_modules/.installed: tests/asyncapi/package-lock.json

@@ -9,6 +9,7 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import ValidationError
 
+from agent_access.client_addresses import proxy_options
 from agent_access.slow_clients import http_protocol, timeout_reply
 from gateway import heap
 from gateway.app import create_app
@@ -55,6 +56,7 @@ def server_config(settings: GatewaySettings, app: FastAPI) -> uvicorn.Config:
         ssl_certfile=certificate,
         ssl_keyfile=key,
         http=http_protocol(settings, _TIMEOUT_REPLY),
+        **proxy_options(settings),
         log_config=None,  # keep our JSON lines; uvicorn's loggers propagate to the root
         access_log=False,  # one line per command is logged by the gateway itself
     )

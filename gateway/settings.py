@@ -4,6 +4,7 @@ from ipaddress import ip_address
 
 from pydantic import Field
 
+from agent_access.client_addresses import ClientAddressSettings
 from agent_access.origins import AllowedOrigins
 from agent_access.settings import AgentAccessSettings
 from agent_access.slow_clients import ClientDeadlineSettings
@@ -11,7 +12,9 @@ from outbound_contracts.topics import SESSION_REVOCATIONS_RETENTION_S
 from service_settings.base import ServiceSettings, service_config
 
 
-class GatewaySettings(ServiceSettings, AgentAccessSettings, ClientDeadlineSettings):
+class GatewaySettings(
+    ServiceSettings, AgentAccessSettings, ClientDeadlineSettings, ClientAddressSettings
+):
     model_config = service_config("GATEWAY_")
 
     host: str = "127.0.0.1"

@@ -7,6 +7,7 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import ValidationError
 
+from agent_access.client_addresses import proxy_options
 from agent_access.slow_clients import http_protocol, timeout_reply
 from notifier.app import Notifier, create_app
 from notifier.settings import NotifierSettings
@@ -54,6 +55,7 @@ def server_config(settings: NotifierSettings, app: FastAPI) -> uvicorn.Config:
         ssl_certfile=certificate,
         ssl_keyfile=key,
         http=http_protocol(settings, _TIMEOUT_REPLY),
+        **proxy_options(settings),
         log_config=None,  # keep our JSON lines; uvicorn's loggers propagate to the root
         timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_S,
         ws_per_message_deflate=settings.websocket_compression,

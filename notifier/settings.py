@@ -2,13 +2,16 @@
 
 from pydantic import Field
 
+from agent_access.client_addresses import ClientAddressSettings
 from agent_access.origins import AllowedOrigins
 from agent_access.settings import AgentAccessSettings
 from agent_access.slow_clients import ClientDeadlineSettings
 from service_settings.base import ServiceSettings, service_config
 
 
-class NotifierSettings(ServiceSettings, AgentAccessSettings, ClientDeadlineSettings):
+class NotifierSettings(
+    ServiceSettings, AgentAccessSettings, ClientDeadlineSettings, ClientAddressSettings
+):
     model_config = service_config("NOTIFIER_")
 
     host: str = "127.0.0.1"

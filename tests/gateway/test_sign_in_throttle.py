@@ -12,7 +12,7 @@ from gateway.kafka import InMemoryPublisher
 from tests.gateway.conftest import basic, running_gateway, settings
 
 GUESSES = 1000
-ATTACKER = {"X-Forwarded-For": "127.0.0.2"}  # uvicorn trusts it from 127.0.0.1, as from a proxy
+ATTACKER = {"X-Forwarded-For": "127.0.0.2"}  # believed from 127.0.0.1, a trusted proxy here
 AGENT2 = {"X-Forwarded-For": "127.0.0.3"}
 
 
@@ -29,7 +29,7 @@ async def test_a_thousand_wrong_guesses_cost_bounded_cpu_and_a_real_agent_signs_
 ):
     hash_cost = one_hash_cpu_seconds()
     async with (
-        running_gateway(settings(), InMemoryPublisher()) as base_url,
+        running_gateway(settings(trusted_proxies=["127.0.0.1"]), InMemoryPublisher()) as base_url,
         httpx.AsyncClient(base_url=base_url, timeout=30) as http,
     ):
 
