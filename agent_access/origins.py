@@ -6,6 +6,7 @@ same host, for one), so each server itself refuses foreign origins, or a page el
 read the agent's notifications or send commands as the agent.
 """
 
+from collections.abc import Mapping
 from typing import Annotated, NamedTuple
 from urllib.parse import urlsplit
 
@@ -34,6 +35,21 @@ class OriginPolicy:
         if parsed is None:  # `null` (sandboxed frames, file://) or garbage
             return False
         return parsed in self._allowed or (host is not None and _is_host(parsed, host))
+
+
+SCRIPT_MARKER = "x-requested-with"
+
+
+def lacks_origin_and_marker(headers: Mapping[str, str]) -> bool:
+    """A request signed in by the session cookie alone (no `Authorization`) that changes
+    something must carry `Origin` (then checked by `OriginPolicy`) or `X-Requested-With`,
+    which no page of another site can add without a CORS preflight we refuse: a cross-site
+    form post, which a browser may send without `Origin`, has neither (CSRF)."""
+    return (
+        "authorization" not in headers
+        and "origin" not in headers
+        and (SCRIPT_MARKER not in headers)
+    )
 
 
 def check_allowed_origins(origins: list[str]) -> list[str]:

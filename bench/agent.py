@@ -55,3 +55,9 @@ def session_cookie(base_url: str, user_name: str = USER_NAME) -> str:
     if SESSION_COOKIE not in cookies:
         raise RuntimeError(f"the gateway set no {SESSION_COOKIE} cookie")
     return f"{SESSION_COOKIE}={cookies[SESSION_COOKIE].value}"
+
+
+def cookie_headers(cookie: str) -> dict[str, str]:
+    """A desktop script's headers with `cookie`: a cookie-signed POST needs `X-Requested-With`
+    (or the Origin a browser adds) against CSRF, at the gateway and the notifier."""
+    return {"Cookie": cookie, "X-Requested-With": "XMLHttpRequest"}

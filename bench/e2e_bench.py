@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from bench import kafka_tools
-from bench.agent import session_cookie, update_body
+from bench.agent import cookie_headers, session_cookie, update_body
 from bench.bayeux_client import CHANNEL, Crowd, Deliveries, Endpoint, Message
 from bench.latency import Percentiles
 from bench.losses import delivery_finding, describe_losses
@@ -113,7 +113,9 @@ async def _measure(
     deliveries = Deliveries()
     inside = ServerTimes()
     handlers = {CHANNEL: deliveries.record, INTERNAL_CHANNEL: inside.record}
-    endpoint = Endpoint("127.0.0.1", ports.notifier, "/api/v2/notifications", {"Cookie": cookie})
+    endpoint = Endpoint(
+        "127.0.0.1", ports.notifier, "/api/v2/notifications", cookie_headers(cookie)
+    )
     poster = Poster(
         ports.gateway,
         f"/api/v2/me/outbound-records/{HELD_RECORD}",

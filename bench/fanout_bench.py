@@ -27,7 +27,14 @@ from pydantic import JsonValue
 from agent_access.identity import UserDirectory
 from agent_access.session import SESSION_COOKIE, issue_session_token
 from bench import cometd_java
-from bench.agent import APPLICATION_ID, CALLING_LIST, DEVICE_ID, DEVICE_PATH, USER_NAME
+from bench.agent import (
+    APPLICATION_ID,
+    CALLING_LIST,
+    DEVICE_ID,
+    DEVICE_PATH,
+    USER_NAME,
+    cookie_headers,
+)
 from bench.bayeux_client import CHANNEL, Crowd, Deliveries, Endpoint, Transport
 from bench.bayeux_client import reference_id as make_reference_id
 from bench.latency import Percentiles
@@ -242,7 +249,7 @@ def notifier_endpoint(cluster: BenchCluster, port: int) -> Endpoint:
         ttl_seconds=3600,
         password_version=account.password_version,
     )
-    return Endpoint("127.0.0.1", port, PATH, {"Cookie": f"{SESSION_COOKIE}={token}"})
+    return Endpoint("127.0.0.1", port, PATH, cookie_headers(f"{SESSION_COOKIE}={token}"))
 
 
 def measure_ours(

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bench.agent import cookie_headers
 from bench.bayeux_client import reference_id
 from bench.raw_http import HttpConnection, HttpError
 
@@ -31,7 +32,7 @@ class Poster:
     ) -> None:
         self._path = path
         # As the desktop's scripts do: a cookie-signed POST needs it (or Origin) against CSRF.
-        self._headers = {"Cookie": cookie, "X-Requested-With": "XMLHttpRequest"}
+        self._headers = cookie_headers(cookie)
         self._body_for = body_for
         self._idle: asyncio.Queue[HttpConnection] = asyncio.Queue()
         for _ in range(connections):

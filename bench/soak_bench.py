@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-from bench.agent import session_cookie, update_body
+from bench.agent import cookie_headers, session_cookie, update_body
 from bench.bayeux_client import CHANNEL, Crowd, Endpoint, Level, Message, Transport
 from bench.growth import growth_percent_per_hour
 from bench.latency import Percentiles
@@ -272,7 +272,7 @@ async def _open_sessions(
     async def open_one(agent: int, slot: int, ledger: SessionLedger) -> None:
         transport: Transport = "long-polling" if slot % 2 == 0 else "websocket"
         endpoint = Endpoint(
-            "127.0.0.1", notifier_port, "/api/v2/notifications", {"Cookie": cookies[agent]}
+            "127.0.0.1", notifier_port, "/api/v2/notifications", cookie_headers(cookies[agent])
         )
         crowd = Crowd(
             endpoint, transport, 1, {CHANNEL: ledger.record}, lossless=transport == "long-polling"

@@ -21,10 +21,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from agent_access.origins import OriginPolicy
+from agent_access.hosts import host_allowed
+from agent_access.origins import SCRIPT_MARKER, OriginPolicy, lacks_origin_and_marker
 from gateway.errors import GwsError
 
-SCRIPT_MARKER = "x-requested-with"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -79,7 +79,7 @@ class BrowserPolicy:
 
     def _refusal(self, headers: Headers) -> GwsError | None:
         host = headers.get("host", "")
-        if self._allowed_hosts is not None and _host_name(host) not in self._allowed_hosts:
+        if not host_allowed(host, self._allowed_hosts):
             return GwsError(400, 2, f"Host {host[:100]!r} not allowed")
         if not self._policy.allows(headers.get("origin"), headers.get("host")):
             return GwsError(403, 3, "Origin not allowed")
@@ -89,19 +89,5 @@ class BrowserPolicy:
 def check_cookie_request(request: Request) -> None:
     """403/3 for a state-changing request signed in by the session cookie alone that carries
     neither `Origin` (checked above) nor `X-Requested-With` (the caller authenticated it)."""
-    headers = request.headers
-    if (
-        request.method not in _SAFE_METHODS
-        and "authorization" not in headers
-        and "origin" not in headers
-        and SCRIPT_MARKER not in headers
-    ):
+    if request.method not in _SAFE_METHODS and lacks_origin_and_marker(request.headers):
         raise GwsError(403, 3, "A request signed in by cookie needs Origin or X-Requested-With")
-
-
-def _host_name(host: str) -> str:
-    """The name of a `Host` header, lower case, without its port (`[::1]:8080` -> `::1`)."""
-    host = host.strip().lower()
-    if host.startswith("["):
-        return host[1:].partition("]")[0]
-    return host.rpartition(":")[0] if host.count(":") == 1 else host

@@ -1,10 +1,9 @@
 """Gateway settings (env prefix `GATEWAY_`), read once in `main()` and passed down."""
 
-from ipaddress import ip_address
-
 from pydantic import Field
 
 from agent_access.client_addresses import ClientAddressSettings
+from agent_access.hosts import allowed_host_names
 from agent_access.origins import AllowedOrigins
 from agent_access.settings import AgentAccessSettings
 from agent_access.slow_clients import ClientDeadlineSettings
@@ -61,12 +60,4 @@ class GatewaySettings(
     @property
     def host_allow_list(self) -> frozenset[str] | None:
         """The host names a request's `Host` may name; None: any (bound to every address)."""
-        if self.allowed_hosts is not None:
-            return frozenset(host.lower() for host in self.allowed_hosts)
-        try:
-            bound = ip_address(self.host)
-        except ValueError:
-            return frozenset({self.host.lower()})  # bound by name
-        if bound.is_unspecified:
-            return None
-        return frozenset({self.host.lower(), *(["localhost"] if bound.is_loopback else [])})
+        return allowed_host_names(self.allowed_hosts, self.host)

@@ -31,6 +31,7 @@ from notifier.anonymous_sockets import AnonymousSockets
 from notifier.bayeux import Advice, Bayeux
 from notifier.delivery import Delivery
 from notifier.endpoint import BayeuxEndpoint, NotifierApp
+from notifier.host_check import HostCheck
 from notifier.kafka import EventConsumer
 from notifier.metrics import NotifierMetrics
 from notifier.replay import Replayer
@@ -210,6 +211,8 @@ def _with_middleware(app: ASGIApp, settings: NotifierSettings) -> ASGIApp:
     """`app` (the CometD endpoint and FastAPI's routes) behind the notifier's one chain."""
     if settings.allowed_origins:  # none: same-origin only, and no CORS work per request
         app = CORSMiddleware(app, **_cors(settings))
+    if settings.host_allow_list is not None:  # bound to every address: any host
+        app = HostCheck(app, settings.host_allow_list)
     # Outermost: every reply carries the headers, preflights included.
     return SecurityHeaders(app, hsts=settings.tls is not None)
 

@@ -3,6 +3,7 @@
 from pydantic import Field
 
 from agent_access.client_addresses import ClientAddressSettings
+from agent_access.hosts import allowed_host_names
 from agent_access.origins import AllowedOrigins
 from agent_access.settings import AgentAccessSettings
 from agent_access.slow_clients import ClientDeadlineSettings
@@ -68,3 +69,13 @@ class NotifierSettings(
         description="Browser origins besides the notifier's own allowed to open sessions "
         "(CORS with credentials on long-polling, the Origin check on both transports)",
     )
+    allowed_hosts: list[str] | None = Field(
+        default=None,
+        description="Host names (no port) a request's Host may name (DNS rebinding); none: "
+        "the bound address, and localhost with a loopback one; any when bound to all",
+    )
+
+    @property
+    def host_allow_list(self) -> frozenset[str] | None:
+        """The host names a request's `Host` may name; None: any (bound to every address)."""
+        return allowed_host_names(self.allowed_hosts, self.host)

@@ -14,7 +14,7 @@ from starlette.requests import Request as HttpRequest
 from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from agent_access.origins import OriginPolicy
+from agent_access.origins import OriginPolicy, lacks_origin_and_marker
 from agent_access.session import SESSION_COOKIE
 from notifier.anonymous_sockets import Admission, AnonymousSockets
 from notifier.bayeux import Bayeux, PendingConnect, Request
@@ -27,6 +27,7 @@ BROWSER_COOKIE = "BAYEUX_BROWSER"
 # cannot be encoded back (the encoder recurses from a deeper stack), so such batches are refused.
 MAX_NESTING = 64
 ORIGIN_REFUSED = "403::Origin not allowed"
+UNMARKED_COOKIE_REFUSED = "403::A request signed in by cookie needs Origin or X-Requested-With"
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,15 @@ class OriginGuard:
         log.warning("origin refused", extra={"transport": transport, "origin": origin})
         return True
 
+    def refuses_unmarked_cookie(self, request: HttpRequest) -> bool:
+        """A long-poll POST (each one changes a session, the handshake opens one) signed in by
+        the session cookie alone, with neither `Origin` nor `X-Requested-With` (CSRF)."""
+        if SESSION_COOKIE not in request.cookies or not lacks_origin_and_marker(request.headers):
+            return False
+        self._metrics.origins_refused.labels("long-polling").inc()
+        log.warning("cookie request without Origin or X-Requested-With refused")
+        return True
+
 
 class LongPolling:
     def __init__(
@@ -121,6 +131,8 @@ class LongPolling:
         headers = request.headers
         if self._guard.refuses("long-polling", headers.get("origin"), headers.get("host")):
             return _refusal(403, ORIGIN_REFUSED)
+        if self._guard.refuses_unmarked_cookie(request):
+            return _refusal(403, UNMARKED_COOKIE_REFUSED)
         try:
             body = await self._read_body(request)
         except ClientDisconnect:  # the client left, or its body's deadline passed

@@ -17,6 +17,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.typing import Origin
 
 from agent_access.session import SESSION_COOKIE
+from notifier.transports import UNMARKED_COOKIE_REFUSED
 from tests.notifier.conftest import EventWriter, RunningNotifier, StartNotifier, session_token
 from tests.notifier.vectors import outcome_for
 
@@ -106,11 +107,19 @@ async def subscribed_websocket(
 
 
 async def long_polling_post(
-    http: httpx.AsyncClient, notifier: RunningNotifier, origin: str | None, batch: list[Message]
+    http: httpx.AsyncClient,
+    notifier: RunningNotifier,
+    origin: str | None,
+    batch: list[Message],
+    *,
+    marked: bool = False,
 ) -> httpx.Response:
+    """A POST with the agent's cookie; `marked`: with `X-Requested-With`, as scripts send it."""
     headers = {"Cookie": agent_cookie(notifier), "Content-Type": "application/json"}
     if origin:
         headers["Origin"] = origin
+    if marked:
+        headers["X-Requested-With"] = "XMLHttpRequest"
     return await http.post(notifier.url, content=json.dumps(batch), headers=headers)
 
 
@@ -148,13 +157,15 @@ async def test_long_polling_from_a_foreign_origin_gets_no_session_with_the_agent
     assert refused_origins(notifier) == 1
 
 
-@pytest.mark.parametrize("origin", [DESKTOP, "own", None], ids=["allowed", "own", "absent"])
+@pytest.mark.parametrize("origin", [DESKTOP, "own", None], ids=["allowed", "own", "marked"])
 async def test_long_polling_from_an_allowed_own_or_no_origin_handshakes(
     notifier: RunningNotifier, origin: str | None
 ) -> None:
     page = own_origin(notifier) if origin == "own" else origin
     async with httpx.AsyncClient(timeout=10) as http:
-        response = await long_polling_post(http, notifier, page, [handshake("long-polling")])
+        response = await long_polling_post(
+            http, notifier, page, [handshake("long-polling")], marked=origin is None
+        )
     [shaken] = response.json()
     assert shaken["successful"] is True, shaken
     assert len(notifier.notifier.registry.all()) == 1
@@ -172,3 +183,55 @@ async def test_lookalike_origins_are_refused_on_both_transports(
         response = await long_polling_post(http, notifier, origin, [handshake("long-polling")])
     assert response.status_code == 403
     assert await upgrade_status(notifier, origin) == 403
+
+
+async def test_a_cookie_post_with_neither_origin_nor_x_requested_with_gets_no_session(
+    notifier: RunningNotifier,
+) -> None:
+    """A cross-site form post (a browser may send it without Origin) cannot open a session
+    with the agent's cookie (issue 25, item 8); Basic, which no page can add, needs neither."""
+    async with httpx.AsyncClient(timeout=10) as http:
+        response = await long_polling_post(http, notifier, None, [handshake("long-polling")])
+    assert response.status_code == 403  # was 200 with a session
+    assert response.json() == [{"successful": False, "error": UNMARKED_COOKIE_REFUSED}]
+    assert len(notifier.notifier.registry.all()) == 0
+    assert refused_origins(notifier) == 1
+
+
+async def test_a_host_not_allowed_is_refused_on_both_transports(
+    notifier: RunningNotifier,
+) -> None:
+    """DNS rebinding: a page of another name pointed at the notifier's address (issue 25,
+    item 8). By default the allowed names are the bound address and localhost."""
+    rebound = f"rebound.example:{notifier.settings.port}"
+    async with httpx.AsyncClient(timeout=10) as http:
+        own = await long_polling_post(
+            http, notifier, None, [handshake("long-polling")], marked=True
+        )
+        assert own.status_code == 200  # the notifier's own address
+        response = await http.post(
+            notifier.url,
+            content=json.dumps([handshake("long-polling")]),
+            headers={
+                "Host": rebound,
+                "Cookie": agent_cookie(notifier),
+                "Origin": f"http://{rebound}",
+            },
+        )
+    assert response.status_code == 400  # was 200: the page's own origin, so allowed
+    assert response.json() == [{"successful": False, "error": "400::Host not allowed"}]
+    reader, writer = await asyncio.open_connection("127.0.0.1", notifier.settings.port)
+    upgrade = (
+        f"GET {notifier.settings.path} HTTP/1.1\r\nHost: {rebound}\r\n"
+        f"Origin: http://{rebound}\r\nCookie: {agent_cookie(notifier)}\r\n"
+        "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    )
+    writer.write(upgrade.encode())
+    try:
+        async with asyncio.timeout(10):
+            status_line = await reader.readline()
+    finally:
+        writer.close()
+    assert status_line.split()[1] == b"403"  # was 101
+    assert len(notifier.notifier.registry.all()) == 1  # the allowed handshake's only

@@ -43,7 +43,11 @@ async def test_a_cookie_session_ends_when_its_cookie_expires(
 ) -> None:
     notifier = await start_notifier(connect_timeout_ms=500, sweep_interval_ms=100)
     token, expires = cookie_expiring_in(notifier, 2)
-    async with httpx.AsyncClient(timeout=10, cookies={SESSION_COOKIE: token}) as http:
+    # As a desktop's script: a cookie-signed POST carries X-Requested-With (or Origin).
+    script = {"X-Requested-With": "XMLHttpRequest"}
+    async with httpx.AsyncClient(
+        timeout=10, cookies={SESSION_COOKIE: token}, headers=script
+    ) as http:
         raw = RawBayeux(notifier, http)
         [handshake] = await raw.send(HANDSHAKE)
         assert handshake["successful"] is True, handshake

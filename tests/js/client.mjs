@@ -16,7 +16,12 @@ const emit = (event) => process.stdout.write(JSON.stringify(event) + "\n");
 adapt();
 const headers = {};
 if (config.authorization) headers["Authorization"] = config.authorization;
-if (config.cookie) headers["Cookie"] = config.cookie;
+if (config.cookie) {
+    headers["Cookie"] = config.cookie;
+    // As a desktop's scripts mark their requests: a cookie-signed long-poll POST needs it (or
+    // the Origin a browser adds) against CSRF (docs/notifier.md).
+    headers["X-Requested-With"] = "XMLHttpRequest";
+}
 // A browser sends its cookies on the WebSocket upgrade as on any request; Node's `ws` only
 // does so when told, and CometD's WebSocket transport does not pass request headers.
 globalThis.window.WebSocket = class extends ws.WebSocket {

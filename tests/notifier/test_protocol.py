@@ -47,18 +47,23 @@ async def assert_healthy(raw: RawBayeux) -> None:
     assert await raw.handshake()
 
 
+# Marks a cookie's request as a script's (a cookie-signed POST needs it, or Origin).
+SCRIPT = {"X-Requested-With": "XMLHttpRequest"}
+
+
 @pytest.mark.parametrize(
     "credentials",
     [
         {},
         {"Authorization": basic("agent1").replace("Basic ", "Basic x")},
         {"Authorization": "Basic " + "YWdlbnQxOndyb25n"},  # agent1:wrong
-        {"Cookie": f"{SESSION_COOKIE}=forged.token"},
+        {"Cookie": f"{SESSION_COOKIE}=forged.token", **SCRIPT},
         {
             "Cookie": f"{SESSION_COOKIE}="
             + issue_session_token(
                 "agent1", "other", now=0, ttl_seconds=10**10, password_version="any"
-            )
+            ),
+            **SCRIPT,
         },
     ],
     ids=["none", "malformed-basic", "wrong-password", "forged-cookie", "foreign-secret"],
