@@ -55,12 +55,19 @@ def http_protocol(settings: ClientDeadlineSettings, reply: bytes) -> type[HttpTo
     return DeadlineProtocol
 
 
+# After the 408, how long what the client still sends is read and dropped before the socket is
+# closed: closed at once with unread data, the kernel would reset the connection, and a client
+# still sending (a slowloris) might lose the 408 to the reset.
+_LINGER_S = 1.0
+
+
 class _DeadlineProtocol(HttpToolsProtocol):
     header_timeout_s: float
     body_timeout_s: float
     timeout_response: bytes
     _deadline: asyncio.TimerHandle | None = None
     _reading_headers = False
+    _lingering = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -81,6 +88,10 @@ class _DeadlineProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         super().on_message_complete()
         self._disarm()
+
+    def data_received(self, data: bytes) -> None:
+        if not self._lingering:
+            super().data_received(data)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
@@ -108,4 +119,9 @@ class _DeadlineProtocol(HttpToolsProtocol):
             # and whatever it answers later is dropped instead of following our 408.
             cycle.disconnected = True
             cycle.message_event.set()
-        self.transport.close()
+        if not self.transport.can_write_eof():  # TLS: no half-close
+            self.transport.close()
+            return
+        self._lingering = True
+        self.transport.write_eof()
+        self.loop.call_later(_LINGER_S, self.transport.close)

@@ -6,6 +6,7 @@ The two clients are 127.0.0.2 and 127.0.0.3 (loopback addresses, as every addres
 
 import asyncio
 import base64
+import os
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -20,6 +21,7 @@ from tests.eventually import eventually
 from tests.gateway.conftest import basic, running_gateway, settings
 from tests.kafka import REPO
 
+DEPLOYED = REPO / "deploy" / "haproxy" / "haproxy.cfg"
 PER_ADDRESS = 3
 THROTTLE = {"sign_in_max_failures_per_address": PER_ADDRESS, "sign_in_max_failures": 1000}
 HAPROXY_CONFIG = """
@@ -108,7 +110,7 @@ async def balanced_gateway(tmp_path: Path) -> AsyncIterator[str]:
 async def test_through_haproxy_one_clients_lock_out_leaves_another_signing_in(
     tmp_path: Path,
 ) -> None:
-    assert "option forwardfor" in (REPO / "deploy" / "haproxy" / "haproxy.cfg").read_text()
+    assert "option forwardfor" in DEPLOYED.read_text()
     async with (
         balanced_gateway(tmp_path) as front,
         client(front, "127.0.0.2") as guesser,
@@ -124,3 +126,17 @@ async def test_through_haproxy_one_clients_lock_out_leaves_another_signing_in(
         assert_throttled(await guesser.get("/api/v2/me", headers=basic("agent1")))
         # Was 401 too: every client had the balancer's address, locked by the guesser.
         assert (await agent.get("/api/v2/me", headers=basic("agent1"))).status_code == 200
+
+
+@pytest.mark.tools
+def test_the_deployed_balancer_config_is_valid() -> None:
+    """The scaled profile's image installs the same Debian package as `make test`."""
+    checked = subprocess.run(
+        ["haproxy", "-c", "-f", str(DEPLOYED)],
+        env={**os.environ, "NOTIFIER_COOKIE_KEY": "check"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
