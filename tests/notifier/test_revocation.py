@@ -35,7 +35,8 @@ WITHIN_S = 15
 
 
 def cookie(token: str) -> dict[str, str]:
-    return {"Cookie": f"{SESSION_COOKIE}={token}"}
+    # As a desktop's script: a cookie-signed POST carries X-Requested-With (or Origin).
+    return {"Cookie": f"{SESSION_COOKIE}={token}", "X-Requested-With": "XMLHttpRequest"}
 
 
 async def sign_in(gateway: httpx.AsyncClient, authorization: str) -> str:
