@@ -23,8 +23,11 @@ Method (the decisions behind every table):
   too). Baselines run as child processes of the same run, one at a time.
 - Load tools run on the same machine: wrk (Debian) for HTTP throughput; one Python asyncio
   process (raw HTTP/1.1 and `websockets`) for CometD sessions and paced POSTs, the same for
-  ours and for Faye. On a small machine they take CPU from the system under test; the CPU
-  rows say how much.
+  ours and for Faye; the POSTs of e2e and the soak on uvloop. On a small machine they take
+  CPU from the system under test; the CPU rows say how much (e2e: per command too).
+- Paced POSTs are an open loop (`bench/open_loop.py`): the n-th is due at n / rate whatever
+  became of the others; one due while every keep-alive connection is busy is not sent but
+  counted ("not sent"), and a step with any is not sustained.
 - Latencies are receipt minus send on the same clock; each message carries its send time
   in `referenceId`. Kafka's EndToEndLatency reports whole milliseconds.
 - Reference Bayeux servers for the fan-out run as child processes of the run, on the
