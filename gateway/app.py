@@ -224,11 +224,20 @@ async def _kafka_or_not(
         return
     topics = settings.topics
     bootstrap, bound = settings.kafka_bootstrap_servers, settings.publish_timeout_seconds
+    backoff = settings.kafka_retry_backoff_ms
     commands = BackgroundProducer(
-        bootstrap, topics.commands, client_id="gws-gateway", timeout_s=bound
+        bootstrap,
+        topics.commands,
+        client_id="gws-gateway",
+        timeout_s=bound,
+        retry_backoff_ms=backoff,
     )
     revocations = BackgroundProducer(
-        bootstrap, topics.session_revocations, client_id="gws-gateway-revocations", timeout_s=bound
+        bootstrap,
+        topics.session_revocations,
+        client_id="gws-gateway-revocations",
+        timeout_s=bound,
+        retry_backoff_ms=backoff,
     )
     reader = RevocationReader(bootstrap, topics.session_revocations, revoked)
     reading = asyncio.create_task(reader.run(), name="gateway-revocations")

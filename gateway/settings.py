@@ -8,9 +8,10 @@ from agent_access.origins import AllowedOrigins
 from agent_access.settings import AgentAccessSettings
 from outbound_contracts.topics import SESSION_REVOCATIONS_RETENTION_S
 from service_settings.base import ServiceSettings, service_config
+from service_settings.producers import ProducerSettings
 
 
-class GatewaySettings(ServiceSettings, AgentAccessSettings):
+class GatewaySettings(ServiceSettings, AgentAccessSettings, ProducerSettings):
     model_config = service_config("GATEWAY_")
 
     host: str = "127.0.0.1"

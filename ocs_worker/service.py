@@ -180,4 +180,5 @@ class OcsWorker(ConsumerRebalanceListener):  # type: ignore[misc]
             # A batch is whole when sent: lingering would only delay the commit.
             linger_ms=0,
             max_batch_size=BATCH_BYTES,
+            retry_backoff_ms=self._settings.kafka_retry_backoff_ms,
         )

@@ -3,9 +3,10 @@
 from pydantic import Field
 
 from service_settings.base import ServiceSettings, service_config
+from service_settings.producers import ProducerSettings
 
 
-class WorkerSettings(ServiceSettings):
+class WorkerSettings(ServiceSettings, ProducerSettings):
     model_config = service_config("WORKER_")
 
     group_id: str = Field(default="ocs-worker", min_length=1)
