@@ -92,6 +92,7 @@ class Poster:
             if not task.cancelled() and (error := task.exception()) is not None:
                 failures.append(error)
 
+        await self._fresh_connections()
         started = loop.time()
         for index in range(schedule.count):
             due_s = schedule.due_s(index)
@@ -115,6 +116,15 @@ class Poster:
             schedule.late,
             loop.time() - started,
         )
+
+    async def _fresh_connections(self) -> None:
+        """Each connection reconnects on its first POST of the step: one left idle since the
+        last step may have been closed by the server (uvicorn: after 5 s idle), and a POST on
+        it would fail as a refusal."""
+        idle = [self._idle.get_nowait() for _ in range(self._idle.qsize())]
+        for connection in idle:
+            await connection.close()
+            self._idle.put_nowait(connection)
 
     async def close(self) -> None:
         while not self._idle.empty():
