@@ -223,14 +223,12 @@ async def _kafka_or_not(
         }
         return
     topics = settings.topics
-    bootstrap, bound = settings.kafka_bootstrap_servers, settings.publish_timeout_seconds
-    commands = BackgroundProducer(
-        bootstrap, topics.commands, client_id="gws-gateway", timeout_s=bound
-    )
+    kafka, bound = settings.kafka, settings.publish_timeout_seconds
+    commands = BackgroundProducer(kafka, topics.commands, client_id="gws-gateway", timeout_s=bound)
     revocations = BackgroundProducer(
-        bootstrap, topics.session_revocations, client_id="gws-gateway-revocations", timeout_s=bound
+        kafka, topics.session_revocations, client_id="gws-gateway-revocations", timeout_s=bound
     )
-    reader = RevocationReader(bootstrap, topics.session_revocations, revoked)
+    reader = RevocationReader(kafka, topics.session_revocations, revoked)
     reading = asyncio.create_task(reader.run(), name="gateway-revocations")
     # Each waits up to the publish bound, together; the gateway serves in any case.
     await asyncio.gather(commands.start(), revocations.start(), _wait(reader.caught_up, settings))
