@@ -25,8 +25,7 @@ from devstack.kafka_dist import ensure_kafka_libs
 from devstack.processes import spawn, terminate
 from devstack.settings import DevstackSettings
 from devstack.topics import provision_topics
-from ocs_worker.settings import DEFAULT_GROUP_ID
-from outbound_contracts.topics import TopicNames
+from outbound_contracts.topics import WORKER_GROUP_ID, TopicNames
 from service_settings.kafka_connection import KafkaConnection, KafkaLogin
 
 _SERVICE_START_TIMEOUT = 60.0
@@ -68,7 +67,7 @@ def run_stack(settings: DevstackSettings, *, reset: bool) -> int:
         _provision(settings, kafka)
         users = broker.quorum.users if isinstance(broker, LocalCluster) else None
         if isinstance(broker, LocalCluster) and users is not None:
-            broker.grant(service_grants(_topics(settings), DEFAULT_GROUP_ID))
+            broker.grant(service_grants(_topics(settings), WORKER_GROUP_ID))
             print(f"Kafka users and ACLs ready (passwords in {_users_file(settings)})")
         services = [s for s in _services(settings, kafka, users) if s.exists()]
         logs = _log_folder(settings) if is_terminal() else None

@@ -2,16 +2,14 @@
 
 from pydantic import Field
 
+from outbound_contracts.topics import WORKER_GROUP_ID
 from service_settings.base import ServiceSettings, service_config
-
-DEFAULT_GROUP_ID = "ocs-worker"
-"""Also the prefix of the worker's transactional ids (an authenticated cluster's ACLs name it)."""
 
 
 class WorkerSettings(ServiceSettings):
     model_config = service_config("WORKER_")
 
-    group_id: str = Field(default=DEFAULT_GROUP_ID, min_length=1)
+    group_id: str = Field(default=WORKER_GROUP_ID, min_length=1)
     batch_max_commands: int = Field(
         default=1000, gt=0, description="Most commands applied in one Kafka transaction"
     )

@@ -37,6 +37,10 @@ TOPIC_CONFIGS: dict[str, dict[str, str]] = {
 }
 """Each topic's configuration at creation, by unprefixed name; the rest is the broker's default."""
 
+WORKER_GROUP_ID = "ocs-worker"
+"""The workers' consumer group of `ocs.commands` by default, and the prefix of their
+transactional ids: an authenticated cluster's ACLs name both."""
+
 WRITERS: dict[str, tuple[str, ...]] = {
     COMMANDS: ("gateway", "ocs_worker"),
     EVENTS: ("ocs_worker",),
