@@ -4,8 +4,6 @@ cannot write a topic it does not own. Real brokers, real clients."""
 
 import json
 import socket
-import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,8 +17,7 @@ from devstack.broker import free_port
 from outbound_contracts.topics import TopicNames
 from service_settings.base import ServiceSettings
 from service_settings.kafka_connection import KafkaConnection
-from tests.devstack.test_run_command import run_environment
-from tests.kafka import REPO
+from tests.devstack.test_run_command import run_command, run_environment, until_the_banner
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.cluster, pytest.mark.timeout(600)]
 
@@ -79,21 +76,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "DEVSTACK_BROKER_PORT": str(free_port_run(3)),
         "DEVSTACK_CLUSTER_CONTROLLER_PORT": str(free_port_run(3)),
     }
-    output: list[str] = []
-    with subprocess.Popen(
-        [sys.executable, "-m", "devstack", "run", "--brokers", "3"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    ) as running:
-        assert running.stdout is not None
+    with run_command("--brokers", "3", env=env) as running:
         try:
-            for line in running.stdout:
-                output.append(line)
-                if line.startswith("Ctrl-C stops everything"):
-                    break
+            output = until_the_banner(running)
             transcript = "".join(output)
             assert any(line.startswith("ready in") for line in output), transcript
             assert "Kafka users and ACLs ready" in transcript, transcript
