@@ -34,7 +34,9 @@ from tests.system.processed import (
     until_processed,
 )
 
-pytestmark = [pytest.mark.kafka, pytest.mark.slow, AIOCOMETD_WARNING]
+# The first test's budget holds the stack's start too (pytest-timeout counts fixtures): three
+# Kafka JVMs and six services took about 3 of the default 5 minutes on this loaded machine.
+pytestmark = [pytest.mark.kafka, pytest.mark.slow, AIOCOMETD_WARNING, pytest.mark.timeout(600)]
 TOPICS = TopicNames.with_prefix("")
 CAMPAIGNS = ("Campaign2", "Campaign3", "Campaign6")
 """The demo calling list again, one campaign on each of the 3 partitions; Campaign1 (the demo
