@@ -32,7 +32,8 @@ class SignInThrottled(Exception):
 class Authenticator:
     """Successful Basic checks are cached (scrypt costs ~50 ms) under a digest of the header,
     never the password itself; the check runs in a thread so the event loop keeps serving,
-    in one of the `slots` (a few at once). Each check is reserved with the `throttle` before
+    in one of the `slots` (a few at once); requests with a header whose check is under way
+    share its outcome. Each check is reserved with the `throttle` before
     it is hashed, which refuses further guesses past the limit; `on_refusal` counts each
     failed, throttled or busy sign-in for the service's metrics. Session
     cookies are checked by `sessions` (signature, expiry, the deny list), then against the
@@ -56,6 +57,9 @@ class Authenticator:
         self._slots = slots
         self._on_refusal = on_refusal
         self._clock = clock
+        self._checking: dict[bytes, asyncio.Future[str | None]] = {}
+        """Checks under way by header digest: the same header sent again meanwhile (the
+        desktops of one agent starting at once) waits for that check instead of another."""
         self._verified: OrderedDict[bytes, str] = OrderedDict()
 
     async def account_for(
@@ -100,6 +104,14 @@ class Authenticator:
         if (cached := self._verified.get(key)) is not None:
             self._verified.move_to_end(key)
             return cached
+        check = self._checking.get(key)
+        if check is None:
+            check = asyncio.ensure_future(self._verify(authorization, key, address))
+            self._checking[key] = check
+            check.add_done_callback(lambda _: self._checking.pop(key, None))
+        return await asyncio.shield(check)
+
+    async def _verify(self, authorization: str, key: bytes, address: str | None) -> str | None:
         credentials = parse_basic_authorization(authorization)
         if credentials is None:
             return None

@@ -1,4 +1,5 @@
-"""Agents, their devices and features, as the users file describes them; password checks.
+"""Agents, their devices, features and campaigns, as the users file describes them; password
+checks.
 
 The gateway and the notifier both authenticate against the same users file, so its format and
 the password hashing live here, once. Hashes are scrypt (stdlib), never plain text.
@@ -9,15 +10,28 @@ import hashlib
 import hmac
 import secrets
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from agent_access import base64url
 from agent_access.session import password_version
 
 OUTBOUND_FEATURE = "api-voice-outbound"
 
+ALL_CAMPAIGNS = "*"
+
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+
+
+def _grant(entry: str) -> str:
+    if "*" in entry.removesuffix("*"):
+        raise ValueError("'*' may only end a campaign grant (NAME, PREFIX* or *)")
+    return entry
+
+
+CampaignGrant = Annotated[str, Field(min_length=1), AfterValidator(_grant)]
+"""A campaign's name, `PREFIX*` for every campaign whose name starts with PREFIX, or `*`."""
 
 
 class Device(BaseModel):
@@ -44,6 +58,10 @@ class UserAccount(BaseModel):
     enabled: bool = True
     features: list[str] = Field(default_factory=list)
     devices: list[Device] = Field(default_factory=list)
+    campaigns: list[CampaignGrant] = Field(
+        default_factory=lambda: [ALL_CAMPAIGNS],
+        description="the campaigns the agent may work; absent: every campaign, as before",
+    )
 
     @property
     def password_version(self) -> str:
@@ -51,6 +69,12 @@ class UserAccount(BaseModel):
 
     def has_feature(self, feature: str) -> bool:
         return feature in self.features
+
+    def may_work(self, campaign_name: str) -> bool:
+        return any(
+            campaign_name.startswith(grant[:-1]) if grant.endswith("*") else campaign_name == grant
+            for grant in self.campaigns
+        )
 
     def device_at(self, device_path: str) -> Device | None:
         return next((device for device in self.devices if device.path == device_path), None)

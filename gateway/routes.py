@@ -52,6 +52,7 @@ class Intake:
             receipt = Receipt(caller.user_name, received_at_ns)
             command = model.parse(body).command(receipt, request.path_params)
             _check_device(caller, command)
+            command = _granted(caller, command)
             await self._publish(request.state.publisher, command)
         except GwsError as error:
             self._metrics.count(operation, error.http_status)
@@ -92,6 +93,23 @@ def _check_device(caller: UserAccount, command: AgentCommand) -> None:
     device_path = DEVICE_PREFIX + command.device_id
     if caller.device_at(device_path) is None:
         raise GwsError(404, 6, f"Device '{device_path}' is not one of the user's")
+
+
+def _granted(caller: UserAccount, command: AgentCommand) -> AgentCommand:
+    """A campaign the caller may not work is published all the same, marked withheld: the
+    worker answers it as a campaign that does not exist (104 over CometD, after the same 0
+    here), so the reply tells nothing of the campaigns the caller is not given."""
+    if caller.may_work(command.campaign_name):
+        return command
+    log.info(
+        "campaign withheld",
+        extra={
+            "command_id": command.command_id,
+            "user": caller.user_name,
+            "campaign": command.campaign_name,
+        },
+    )
+    return command.model_copy(update={"campaign_withheld": True})
 
 
 class CommandRoute(APIRoute):

@@ -17,12 +17,20 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, TypeAdapter, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from agent_access.identity import Device, UserAccount, UsersFile, hash_password
+from agent_access.identity import (
+    ALL_CAMPAIGNS,
+    CampaignGrant,
+    Device,
+    UserAccount,
+    UsersFile,
+    hash_password,
+)
 
 _NEW_FILE_MODE = 0o600
+_CAMPAIGN_GRANT: TypeAdapter[str] = TypeAdapter(CampaignGrant)
 
 
 class AddUserSettings(BaseSettings):
@@ -50,6 +58,15 @@ def add_user_parser(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         help="a feature, e.g. api-voice-outbound (repeatable; replaces the user's features)",
+    )
+    parser.add_argument(
+        "--campaign",
+        action="append",
+        default=[],
+        type=_campaign_grant,
+        metavar="NAME",
+        help="a campaign the user may work, PREFIX* for every one starting with PREFIX, or * for "
+        "all (repeatable; replaces the user's campaigns; a new user without any: all)",
     )
     parser.add_argument("--first-name")
     parser.add_argument("--last-name")
@@ -89,6 +106,7 @@ def _update(path: Path, arguments: argparse.Namespace, password: str) -> bool:
         features=arguments.feature or (existing.features if existing else []),
         devices=[_device(spec) for spec in arguments.device]
         or (existing.devices if existing else []),
+        campaigns=arguments.campaign or (existing.campaigns if existing else [ALL_CAMPAIGNS]),
     )
     users = [account if user is existing else user for user in users]
     if existing is None:
@@ -108,6 +126,13 @@ def _password(*, from_stdin: bool) -> str:
 
 def _given(value: str | None, current: str) -> str:
     return current if value is None else value
+
+
+def _campaign_grant(entry: str) -> str:
+    try:
+        return _CAMPAIGN_GRANT.validate_python(entry)
+    except ValidationError as error:
+        raise argparse.ArgumentTypeError(error.errors()[0]["msg"]) from error
 
 
 def _device(spec: str) -> Device:

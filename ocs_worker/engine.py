@@ -85,6 +85,10 @@ def apply(state: PartitionState, command: Command) -> Transition:
     if isinstance(command, DeliverDueCallbacks):
         return _deliver_due_callbacks(state, command)
     handler = _HANDLERS[type(command)]
+    if command.campaign_withheld:
+        # Not the agent's campaign: answered against a partition without it, so the outcome
+        # is a missing campaign's, whatever the campaign holds.
+        state = PartitionState()
     try:
         return handler(state, command)
     except Refused as refusal:

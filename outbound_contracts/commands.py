@@ -49,6 +49,13 @@ class AgentCommand(CampaignCommand):
         description="Unix epoch ns: the broker must have appended the command by then, or the "
         "desktop was answered 503 and the worker must not apply it",
     )
+    campaign_withheld: bool = Field(
+        default=False,
+        exclude_if=lambda withheld: not withheld,
+        description="True: the users file does not give the agent this campaign, and the worker "
+        "answers as if the campaign did not exist (error 104, nothing changed). Written only "
+        "when true",
+    )
 
 
 class RecordCommand(AgentCommand):

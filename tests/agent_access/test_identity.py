@@ -3,6 +3,9 @@ import hashlib
 import hmac
 import json
 
+import pytest
+from pydantic import ValidationError
+
 from agent_access import base64url
 from agent_access.identity import (
     Device,
@@ -76,6 +79,44 @@ def test_the_demo_users_file_loads() -> None:
     agent3 = directory.get("agent3")
     assert agent3 is not None
     assert not agent3.has_feature("api-voice-outbound")
+    agent4 = directory.get("agent4")
+    assert agent4 is not None
+    assert (agent4.may_work("Campaign1"), agent4.may_work("Campaign2")) == (True, False)
+
+
+def test_an_account_without_campaigns_may_work_every_campaign_as_before() -> None:
+    """A users file written before campaign grants keeps working unchanged."""
+    before = account("agent1", "password").model_dump(by_alias=True, exclude={"campaigns"})
+    loaded = UserAccount.model_validate(before)
+    assert loaded.campaigns == ["*"]
+    assert loaded.may_work("Campaign1")
+    assert loaded.may_work("Anything at all")
+
+
+@pytest.mark.parametrize(
+    ("grants", "campaign", "may"),
+    [
+        (["Campaign1"], "Campaign1", True),
+        (["Campaign1"], "Campaign10", False),
+        (["Campaign1"], "campaign1", False),
+        (["Sales*"], "Sales-East", True),
+        (["Sales*"], "Sales", True),
+        (["Sales*"], "PreSales", False),
+        (["Campaign1", "Sales*"], "Sales-West", True),
+        (["*"], "Campaign2", True),
+        ([], "Campaign1", False),
+    ],
+)
+def test_a_campaign_is_worked_only_as_granted(grants: list[str], campaign: str, may: bool) -> None:
+    granted = account("agent1", "password").model_copy(update={"campaigns": grants})
+    assert granted.may_work(campaign) is may
+
+
+@pytest.mark.parametrize("grant", ["", "A*B", "**", "*Sales"])
+def test_a_grant_with_a_star_inside_or_empty_is_refused(grant: str) -> None:
+    fields = account("agent1", "password").model_dump(by_alias=True)
+    with pytest.raises(ValidationError):
+        UserAccount.model_validate({**fields, "campaigns": [grant]})
 
 
 def test_a_session_token_names_its_user_and_password_version_until_it_expires() -> None:

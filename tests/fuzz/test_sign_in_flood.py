@@ -1,7 +1,8 @@
 """Password guesses fired all at once at the real gateway: the throttle reserves each attempt
 before its hash, so simultaneous guesses for one user check at most the limit; and password
 hashes run at most a few at a time, a burst beyond them answered 503/4 with `Retry-After`
-without any hash."""
+without any hash. The same header sent many times at once (one agent's desktops starting
+together, or one guess repeated) is checked once, and all of them share that outcome."""
 
 import asyncio
 
@@ -29,9 +30,11 @@ async def test_two_hundred_simultaneous_guesses_for_one_user_check_at_most_the_l
         running_gateway(settings(), InMemoryPublisher()) as base_url,
         many_connections() as http,
     ):
-        guess = basic("agent1", "not-the-password")
         replies = await asyncio.gather(
-            *(http.get(f"{base_url}/api/v2/me", headers=guess) for _ in range(SIMULTANEOUS))
+            *(
+                http.get(f"{base_url}/api/v2/me", headers=basic("agent1", f"guess-{n}"))
+                for n in range(SIMULTANEOUS)
+            )
         )
         metrics = (await http.get(f"{base_url}/metrics")).text
 
@@ -75,3 +78,34 @@ async def test_a_burst_of_guesses_past_the_hash_slots_is_503_with_retry_after_un
     assert refused_count(metrics, "failed") == len(checked)
     assert refused_count(metrics, "busy") == len(busy)
     assert agent.status_code == 200  # the burst is over: slots free again
+
+
+async def test_one_agents_desktops_signing_in_at_once_all_get_in_on_one_check() -> None:
+    async with (
+        running_gateway(settings(), InMemoryPublisher()) as base_url,
+        many_connections() as http,
+    ):
+        same = basic("agent1")
+        replies = await asyncio.gather(
+            *(http.get(f"{base_url}/api/v2/me", headers=same) for _ in range(SIMULTANEOUS))
+        )
+        metrics = (await http.get(f"{base_url}/metrics")).text
+
+    assert [reply.status_code for reply in replies] == [200] * SIMULTANEOUS
+    assert all("GWS_SESSION" in reply.cookies for reply in replies)
+    assert refused_count(metrics, "throttled") == refused_count(metrics, "busy") == 0
+
+
+async def test_one_guess_repeated_at_once_is_checked_once() -> None:
+    async with (
+        running_gateway(settings(), InMemoryPublisher()) as base_url,
+        many_connections() as http,
+    ):
+        guess = basic("agent1", "not-the-password")
+        replies = await asyncio.gather(
+            *(http.get(f"{base_url}/api/v2/me", headers=guess) for _ in range(SIMULTANEOUS))
+        )
+        metrics = (await http.get(f"{base_url}/metrics")).text
+
+    assert all(reply.json()["statusCode"] == 20 for reply in replies)
+    assert refused_count(metrics, "failed") == 1

@@ -32,6 +32,8 @@ USERS_FILE = REPO / "demo" / "users.json"
 VECTORS = REPO / "tests" / "vectors"
 AGENT1_DEVICE = "/devices/2b00393c-9ad3-418f-8b3d-a06cbe8af395"
 AGENT2_DEVICE = "/devices/57fc644b-c3b8-4ce8-ad82-d7e15c5f0b33"
+AGENT4_DEVICE = "/devices/d4e5f6a7-1b2c-4d3e-9f40-6a7b8c9d0e14"
+"""agent4 of the demo may work Campaign1 only."""
 
 
 def vector(name: str) -> dict[str, Any]:

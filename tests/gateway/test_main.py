@@ -48,7 +48,7 @@ def test_add_user_writes_a_hashed_password_that_authenticates(tmp_path: Path) ->
     users_file.write_bytes(USERS_FILE.read_bytes())
     done = add_user(
         users_file,
-        "agent4",
+        "agent7",
         "--device",
         "dev-4:7004",
         "--device",
@@ -61,12 +61,12 @@ def test_add_user_writes_a_hashed_password_that_authenticates(tmp_path: Path) ->
     assert done.returncode == 0, done.stderr
     assert "s3cret" not in users_file.read_text()
     directory = UserDirectory.load(users_file)
-    account = directory.authenticate("agent4", "s3cret word, longer")
+    account = directory.authenticate("agent7", "s3cret word, longer")
     assert account is not None
     assert [(d.id, d.phone_number) for d in account.devices] == [("dev-4", "7004"), ("dev-5", "")]
     assert account.has_feature("api-voice-outbound")
     assert directory.authenticate("agent1", "password") is not None  # the others are kept
-    assert directory.authenticate("agent4", "password") is None
+    assert directory.authenticate("agent7", "password") is None
 
 
 def test_add_user_updates_an_existing_user_keeping_what_is_not_given(
@@ -84,8 +84,39 @@ def test_add_user_updates_an_existing_user_keeping_what_is_not_given(
     before = UserDirectory.load(USERS_FILE).get("agent3")
     assert before is not None
     assert (account.devices, account.first_name) == (before.devices, before.first_name)
+    assert account.campaigns == before.campaigns == ["Campaign1"]
     users = json.loads(users_file.read_text())["users"]
-    assert [user["userName"] for user in users] == ["agent1", "agent2", "agent3"]
+    assert [user["userName"] for user in users] == ["agent1", "agent2", "agent3", "agent4"]
+
+
+def test_add_user_grants_the_campaigns_given_and_a_new_user_without_any_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    users_file = tmp_path / "users.json"
+    users_file.write_bytes(USERS_FILE.read_bytes())
+    arguments = ["add-user", "--users-file", str(users_file), "--password-stdin"]
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-new-password\n"))
+    assert main([*arguments, "agent3", "--campaign", "Sales*", "--campaign", "Campaign2"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-new-password\n"))
+    assert main([*arguments, "agent8"]) == 0
+    directory = UserDirectory.load(users_file)
+    agent3, agent8 = directory.get("agent3"), directory.get("agent8")
+    assert agent3 is not None
+    assert agent8 is not None
+    assert agent3.campaigns == ["Sales*", "Campaign2"]
+    assert (agent3.may_work("Sales-East"), agent3.may_work("Campaign1")) == (True, False)
+    assert agent8.campaigns == ["*"]
+
+
+def test_add_user_refuses_a_grant_with_a_star_inside(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    users_file = tmp_path / "users.json"
+    with pytest.raises(SystemExit) as refused:
+        main(["add-user", "--users-file", str(users_file), "agent9", "--campaign", "A*B"])
+    assert refused.value.code == 2
+    assert "'*' may only end a campaign grant" in capsys.readouterr().err
+    assert not users_file.exists()
 
 
 def test_add_user_refuses_an_empty_password(tmp_path: Path) -> None:

@@ -21,7 +21,13 @@ from outbound_contracts.commands import (
     UpdateRecord,
 )
 from outbound_contracts.vocabulary import CallbackType, CallResult, ChainAttribute, PhoneType
-from tests.gateway.conftest import AGENT1_DEVICE, basic, shared_client, shared_published
+from tests.gateway.conftest import (
+    AGENT1_DEVICE,
+    AGENT4_DEVICE,
+    basic,
+    shared_client,
+    shared_published,
+)
 
 HELD = "/api/v2/me/outbound-records/12"
 RECORDS = "/api/v2/me/outbound-records"
@@ -172,8 +178,36 @@ async def test_each_operation_becomes_its_command(
     assert command.reference_id == "ref-1"
     assert len(command.command_id) == 32
     assert command.received_at_ns > 0
+    assert not command.campaign_withheld
     for name, value in fields.items():
         assert getattr(command, name) == value, name
+
+
+@pytest.mark.parametrize(
+    ("path", "request_body", "kind"), [case[:3] for case in ACCEPTED], ids=case_id
+)
+@pytest.mark.parametrize(("campaign", "withheld"), [("Campaign2", True), ("Campaign1", False)])
+async def test_a_campaign_the_agent_is_not_given_is_accepted_alike_and_marked_withheld(
+    client: httpx.AsyncClient,
+    published: InMemoryPublisher,
+    *,
+    path: str,
+    request_body: dict[str, Any],
+    kind: type[AgentCommand],
+    campaign: str,
+    withheld: bool,
+) -> None:
+    """agent4 may work Campaign1 only: the same reply either way; the worker answers a
+    withheld campaign as one that does not exist (tests/ocs_worker/test_withheld_campaigns)."""
+    path = path.replace("Campaign1", campaign)
+    request_body = {**request_body, "devicePath": AGENT4_DEVICE}
+    if "campaignName" in request_body:
+        request_body["campaignName"] = campaign
+    response = await client.post(path, json=request_body, headers=basic("agent4"))
+    assert (response.status_code, response.json()) == (200, {"statusCode": 0})
+    [command] = published.published
+    assert type(command) is kind
+    assert (command.campaign_name, command.campaign_withheld) == (campaign, withheld)
 
 
 async def test_the_campaign_of_a_preview_operation_is_the_urls(

@@ -5,11 +5,11 @@ from typing import Any
 
 import httpx
 
-from tests.gateway.conftest import AGENT1_DEVICE, AGENT2_DEVICE, basic
+from tests.gateway.conftest import AGENT1_DEVICE, AGENT2_DEVICE, AGENT4_DEVICE, basic
 from tests.notifier.vectors import VECTOR_USERS, load
 from tests.system.conftest import DEMO_APPLICATION_ID, DEMO_CAMPAIGN
 
-DEVICE_PATHS = {"agent1": AGENT1_DEVICE, "agent2": AGENT2_DEVICE}
+DEVICE_PATHS = {"agent1": AGENT1_DEVICE, "agent2": AGENT2_DEVICE, "agent4": AGENT4_DEVICE}
 RECORDS_PATH = "/api/v2/me/outbound-records"
 CAMPAIGNS_PATH = "/api/v2/me/outbound-campaigns"
 
