@@ -18,6 +18,7 @@ ours / baseline: above 1 is better for rates, below 1 is better for latencies an
 Method (the decisions behind every table):
 - One Kafka broker (KRaft, single node, the project's devstack) per run, in a fresh folder
   with free ports; every benchmark provisions its own topic set (random prefix, 6 partitions).
+  The replication benchmark alone also starts three KRaft nodes (RF 3, min ISR 2) beside it.
 - Our services run as in production, `python -m gateway|ocs_worker|notifier`, default settings
   except log level WARNING (the gateway's per-command log line would otherwise be measured
   too). Baselines run as child processes of the same run, one at a time.

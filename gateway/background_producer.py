@@ -9,6 +9,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from aiokafka.structs import RecordMetadata
 
+from service_settings.kafka_connection import KafkaConnection
 from service_settings.producers import AIOKAFKA_RETRY_BACKOFF_MS
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ class BackgroundProducer:
 
     def __init__(
         self,
-        bootstrap_servers: str,
+        kafka: KafkaConnection,
         topic: str,
         *,
         client_id: str,
@@ -37,7 +38,7 @@ class BackgroundProducer:
         # Batches not sent within request_timeout_ms expire in aiokafka's accumulator, so a
         # write refused (503) for want of a broker does not linger long to be sent later.
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap_servers,
+            **kafka.client_kwargs(),
             acks="all",
             enable_idempotence=True,
             request_timeout_ms=max(1000, int(timeout_s * 1000)),
