@@ -14,6 +14,7 @@ from aiokafka.errors import KafkaError
 from agent_access.session import RevokedSessions
 from outbound_contracts.codec import ContractViolation, decode_revocation
 from outbound_contracts.revocations import SessionRevoked
+from service_settings.kafka_connection import KafkaConnection
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ class RevocationReader:
 
     def __init__(
         self,
-        bootstrap_servers: str,
+        kafka: KafkaConnection,
         topic: str,
         revoked: RevokedSessions,
         *,
@@ -34,7 +35,7 @@ class RevocationReader:
         drop_expired_every_s: float = 60.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._bootstrap_servers = bootstrap_servers
+        self._kafka = kafka
         self._topic = topic
         self._revoked = revoked
         self._on_revoked = on_revoked
@@ -54,7 +55,7 @@ class RevocationReader:
 
     async def _read(self) -> None:
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap_servers,
+            **self._kafka.client_kwargs(),
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -62,7 +63,7 @@ class RevocationReader:
         )
         try:
             await consumer.start()
-            partitions = await _partitions(self._bootstrap_servers, self._topic)
+            partitions = await _partitions(self._kafka, self._topic)
             consumer.assign(partitions)
             for partition in partitions:
                 if (resume := self._next_offsets.get(partition)) is not None:
@@ -98,8 +99,8 @@ class RevocationReader:
             self._on_revoked(revocation)
 
 
-async def _partitions(bootstrap_servers: str, topic: str) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+async def _partitions(kafka: KafkaConnection, topic: str) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(**kafka.client_kwargs())
     await admin.start()
     try:
         [described] = await admin.describe_topics([topic])

@@ -14,7 +14,15 @@ from functools import partial
 from pathlib import Path
 from typing import Protocol
 
-from bench import e2e_bench, fanout_bench, gateway_bench, scaleout_bench, soak_bench, worker_bench
+from bench import (
+    e2e_bench,
+    fanout_bench,
+    gateway_bench,
+    replication_bench,
+    scaleout_bench,
+    soak_bench,
+    worker_bench,
+)
 from bench.machine import FAYE_DIR, describe_machine, describe_versions
 from bench.profiling import busiest_frames
 from bench.report import BenchmarkResult, print_result
@@ -33,6 +41,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "worker": worker_bench.run,
     "fanout": fanout_bench.run,
     "scaleout": scaleout_bench.run,
+    "replication": replication_bench.run,
 }
 ON_REQUEST = ("soak",)
 """Run only when named with --only; their sections of the results survive runs without them."""

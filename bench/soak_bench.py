@@ -16,8 +16,9 @@ from bench.agent import cookie_headers, session_cookie, update_body
 from bench.bayeux_client import CHANNEL, Crowd, Endpoint, Level, Message, Transport
 from bench.growth import growth_percent_per_hour
 from bench.latency import Percentiles
+from bench.load_loop import run_load
 from bench.machine import busy_cpu_seconds, describe_machine
-from bench.posting import Poster
+from bench.posting import Poster, Sender
 from bench.proc_stats import ProcessStats, load_average, process_stats
 from bench.report import BenchmarkResult, Row, Target, number
 from bench.soak_agents import SoakAgent, soak_agents, write_users_file
@@ -119,6 +120,7 @@ class Soak:
     samples: list[Sample] = field(default_factory=list)
     accepted: int = 0
     refused: int = 0
+    unsent: int = 0
     refusals: dict[str, int] = field(default_factory=dict)
     expected: int = 0
     delivered: int = 0
@@ -179,7 +181,7 @@ def run(cluster: BenchCluster, *, quick: bool, minutes: int | None = None) -> Be
             "gateway", topics, GATEWAY_PORT=str(gateway_port), **users
         ).start()
         stack = Stack(services, cluster.broker.pid, gateway_port, notifier_port)
-        soak = asyncio.run(_soak(stack, agents, size))
+        soak = run_load(_soak(stack, agents, size))
     finally:
         for service in reversed(services.values()):
             service.stop()
@@ -207,8 +209,7 @@ async def _soak(stack: Stack, agents: list[SoakAgent], size: Scale) -> Soak:
         Poster(
             stack.gateway_port,
             f"/api/v2/me/outbound-records/{HELD_RECORD}",
-            cookie,
-            partial(update_body, agent.campaign, device_path=agent.device_path),
+            [Sender(cookie, partial(update_body, agent.campaign, device_path=agent.device_path))],
             connections=2,
         )
         for agent, cookie in zip(agents, cookies, strict=True)
@@ -248,6 +249,7 @@ async def _soak(stack: Stack, agents: list[SoakAgent], size: Scale) -> Soak:
         soak.reconnects = sum(crowd.reconnects for crowd in crowds)
     soak.accepted = sum(poster.accepted for poster in posters)
     soak.refused = sum(poster.refused for poster in posters)
+    soak.unsent = sum(poster.unsent for poster in posters)
     for poster in posters:
         for reason, count in poster.refusals.items():
             soak.refusals[reason] = soak.refusals.get(reason, 0) + count
@@ -427,6 +429,7 @@ def _result(soak: Soak) -> BenchmarkResult:
     result.rows += [
         Row("commands accepted", soak.accepted, None, ""),
         Row("error replies", soak.refused, None, ""),
+        Row("commands not sent: every connection busy when due", soak.unsent, None, ""),
         Row(
             "achieved rate", (soak.accepted + soak.refused) / max(soak.posting_s, 1e-9), None, "/s"
         ),

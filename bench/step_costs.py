@@ -35,10 +35,16 @@ class StepCosts:
     cores: dict[str, float]
     """CPU used during the step, in cores, by process name."""
     transactions: Transactions
+    seconds: float = math.nan
+    """How long the step was metered."""
 
     @property
     def total_cores(self) -> float:
         return sum(self.cores.values())
+
+    def cpu_per_command_us(self, name: str, commands: int) -> float:
+        """CPU time of process `name` per command of the step, in µs."""
+        return self.cores[name] * self.seconds * 1e6 / commands if commands else math.nan
 
     def describe(self, machine_cores: int) -> str:
         """'1.62 of 2 cores (broker 0.61, gateway 0.40, ...); the worker's transactions ...'"""
@@ -79,7 +85,9 @@ class StepMeter:
             name: (cpu_seconds(pid) - self._cpu[name]) / elapsed
             for name, pid in self._processes.items()
         }
-        return StepCosts(cores, transactions_between(self._metrics, scrape(self._metrics_url)))
+        return StepCosts(
+            cores, transactions_between(self._metrics, scrape(self._metrics_url)), elapsed
+        )
 
 
 def transactions_between(before: str, after: str) -> Transactions:

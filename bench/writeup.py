@@ -18,13 +18,17 @@ ours / baseline: above 1 is better for rates, below 1 is better for latencies an
 Method (the decisions behind every table):
 - One Kafka broker (KRaft, single node, the project's devstack) per run, in a fresh folder
   with free ports; every benchmark provisions its own topic set (random prefix, 6 partitions).
+  The replication benchmark alone also starts three KRaft nodes (RF 3, min ISR 2) beside it.
 - Our services run as in production, `python -m gateway|ocs_worker|notifier`, default settings
   except log level WARNING (the gateway's per-command log line would otherwise be measured
   too). Baselines run as child processes of the same run, one at a time.
 - Load tools run on the same machine: wrk (Debian) for HTTP throughput; one Python asyncio
   process (raw HTTP/1.1 and `websockets`) for CometD sessions and paced POSTs, the same for
-  ours and for Faye. On a small machine they take CPU from the system under test; the CPU
-  rows say how much.
+  ours and for Faye; the POSTs of e2e and the soak on uvloop. On a small machine they take
+  CPU from the system under test; the CPU rows say how much (e2e: per command too).
+- Paced POSTs are an open loop (`bench/open_loop.py`): the n-th is due at n / rate whatever
+  became of the others; one due while every keep-alive connection is busy is not sent but
+  counted ("not sent"), and a step with any is not sustained.
 - Latencies are receipt minus send on the same clock; each message carries its send time
   in `referenceId`. Kafka's EndToEndLatency reports whole milliseconds.
 - Reference Bayeux servers for the fan-out run as child processes of the run, on the

@@ -12,9 +12,11 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from devstack.bus_users import BusUsers
 from devstack.processes import Started, spawn, terminate
 from devstack.readiness import wait_for_broker
 from devstack.replication import SINGLE, Replication
+from service_settings.kafka_connection import KafkaConnection
 
 _LOG4J = Path(__file__).with_name("log4j2.properties")
 
@@ -22,11 +24,11 @@ _SERVER_PROPERTIES = """\
 process.roles=broker,controller
 node.id={node_id}
 {quorum}
-listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}
-advertised.listeners=PLAINTEXT://127.0.0.1:{port}
-inter.broker.listener.name=PLAINTEXT
+listeners={protocol}://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}
+advertised.listeners={protocol}://127.0.0.1:{port}
+inter.broker.listener.name={protocol}
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:{protocol},{protocol}:{protocol}
 log.dirs={data_dir}
 num.partitions=1
 default.replication.factor={replication_factor}
@@ -63,6 +65,8 @@ class Quorum:
     session_timeout_ms: int = 2000
     heartbeat_interval_ms: int = 250
     replica_lag_ms: int = 2000
+    users: BusUsers | None = None
+    """With users, an authenticated cluster (SASL, ACLs); without, an open one."""
 
     @property
     def voters(self) -> str:
@@ -108,6 +112,17 @@ class LocalBroker(Started):
         return f"127.0.0.1:{self.port}"
 
     @property
+    def users(self) -> BusUsers | None:
+        return None if self.quorum is None else self.quorum.users
+
+    @property
+    def connection(self) -> KafkaConnection:
+        """This node, as its admin reaches it."""
+        return KafkaConnection(
+            self.bootstrap_servers, None if self.users is None else self.users.admin
+        )
+
+    @property
     def log_file(self) -> Path:
         return self.workdir / "logs" / "server.log"
 
@@ -136,6 +151,7 @@ class LocalBroker(Started):
             wait_for_broker(
                 self.bootstrap_servers,
                 ready_timeout,
+                login=self.connection.login,
                 alive=self.is_running,
                 cluster_id=self._cluster_id(),
                 node_id=self.node_id,
@@ -159,8 +175,10 @@ class LocalBroker(Started):
             self._java("256m", "kafka.tools.StorageTool", "format", "--standalone",
                        f"--cluster-id={new_cluster_id()}", "-c", str(properties))  # fmt: skip
         else:
+            scram = [] if self.quorum.users is None else self.quorum.users.scram_credentials()
             self._java("256m", "kafka.tools.StorageTool", "format",
-                       f"--cluster-id={self.quorum.cluster_id}", "-c", str(properties))  # fmt: skip
+                       f"--cluster-id={self.quorum.cluster_id}", "-c", str(properties),
+                       *scram)  # fmt: skip
 
     def is_running(self) -> bool:
         return self._process is not None and self._process.poll() is None
@@ -205,7 +223,10 @@ class LocalBroker(Started):
             data_dir=(self.workdir / "data").resolve(),
             replication_factor=replication.factor,
             min_insync_replicas=replication.min_insync,
+            protocol="PLAINTEXT" if self.users is None else "SASL_PLAINTEXT",
         )
+        if self.users is not None:
+            text += self.users.server_properties()
         if quorum is not None:
             text += _FAILOVER_PROPERTIES.format(
                 session_timeout_ms=quorum.session_timeout_ms,
@@ -223,6 +244,10 @@ class LocalBroker(Started):
             f"-Dlog4j2.configurationFile={_LOG4J}",
             "-cp", f"{self.libs.resolve()}/*", main_class, *args,
         ]  # fmt: skip
+
+    def run_tool(self, main_class: str, *args: str) -> None:
+        """One of Kafka's command-line tools, from this node's jars."""
+        self._java("256m", main_class, *args)
 
     def _java(self, heap: str, main_class: str, *args: str) -> None:
         result = subprocess.run(  # noqa: S603

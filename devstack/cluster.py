@@ -8,8 +8,11 @@ kept beside them, so a cluster stopped and started again is the same cluster.
 import concurrent.futures
 from pathlib import Path
 
+from devstack.acls import Grant
 from devstack.broker import LocalBroker, Quorum, new_cluster_id
+from devstack.bus_users import BusUsers
 from devstack.processes import Started, terminate
+from service_settings.kafka_connection import KafkaConnection
 
 GATEWAY_PUBLISH_BOUND_S = 8.0
 """The gateway's publish bound on such a cluster: well above a leader's failover (fenced after
@@ -27,11 +30,14 @@ class LocalCluster(Started):
         ports: list[int],
         controller_ports: list[int],
         heap: str = "1g",
+        users: BusUsers | None = None,
     ) -> None:
+        """With `users`, an authenticated cluster (SASL/SCRAM, ACLs: `grant`); the users'
+        credentials go into its metadata when it is first formatted."""
         if len(ports) != len(controller_ports) or not ports:
             raise ValueError("one broker port and one controller port per node")
         self.workdir = workdir
-        self.quorum = Quorum(self._cluster_id(), tuple(controller_ports))
+        self.quorum = Quorum(self._cluster_id(), tuple(controller_ports), users=users)
         self.nodes = [
             LocalBroker(
                 libs,
@@ -50,6 +56,26 @@ class LocalCluster(Started):
     @property
     def bootstrap_servers(self) -> str:
         return ",".join(node.bootstrap_servers for node in self.nodes)
+
+    @property
+    def connection(self) -> KafkaConnection:
+        """The cluster, as its admin reaches it."""
+        return KafkaConnection(self.bootstrap_servers, self.nodes[0].connection.login)
+
+    def grant(self, grants: list[Grant]) -> None:
+        """Add the ACLs (Kafka's AclCommand, as the admin); adding one twice is harmless."""
+        users = self.quorum.users
+        if users is None:
+            raise ValueError("an open cluster has no ACLs")
+        admin = self.workdir / "admin.properties"
+        admin.touch(mode=0o600)
+        admin.write_text(users.admin_client_properties())
+        for grant in grants:
+            self.nodes[0].run_tool(
+                "org.apache.kafka.tools.AclCommand",
+                "--bootstrap-server", self.bootstrap_servers,
+                "--command-config", str(admin), *grant.acl_command(),
+            )  # fmt: skip
 
     def node(self, node_id: int) -> LocalBroker:
         return self.nodes[node_id - 1]

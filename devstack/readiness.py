@@ -8,6 +8,8 @@ from collections.abc import Callable
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
+from service_settings.kafka_connection import KafkaConnection, KafkaLogin
+
 
 def wait_for_broker(
     bootstrap_servers: str,
@@ -15,17 +17,20 @@ def wait_for_broker(
     alive: Callable[[], bool] = lambda: True,
     cluster_id: str | None = None,
     node_id: int | None = None,
+    *,
+    login: KafkaLogin | None = None,
 ) -> None:
     """Block until the cluster metadata lists a broker (of `cluster_id`, when given, so that
     another broker that took the port does not count; node `node_id`, when given, so that a
     node that restarts into a running cluster counts once the cluster knows it again);
-    TimeoutError after `timeout` seconds."""
+    TimeoutError after `timeout` seconds. `login` signs in to an authenticated cluster."""
+    connection = KafkaConnection(bootstrap_servers, login)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not alive():
             raise TimeoutError(f"the broker process for {bootstrap_servers} exited")
         if _port_open(bootstrap_servers) and asyncio.run(
-            _lists_a_broker(bootstrap_servers, cluster_id, node_id)
+            _lists_a_broker(connection, cluster_id, node_id)
         ):
             return
         time.sleep(0.2)
@@ -42,9 +47,9 @@ def _port_open(bootstrap_servers: str) -> bool:
 
 
 async def _lists_a_broker(
-    bootstrap_servers: str, cluster_id: str | None, node_id: int | None
+    connection: KafkaConnection, cluster_id: str | None, node_id: int | None
 ) -> bool:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=3000)
+    admin = AIOKafkaAdminClient(**connection.client_kwargs(), request_timeout_ms=3000)
     try:
         await admin.start()
         cluster = await admin.describe_cluster()

@@ -16,14 +16,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
+from devstack.acls import service_grants
 from devstack.broker import LocalBroker
+from devstack.bus_users import SERVICE_USERS, BusUsers
 from devstack.cluster import GATEWAY_PUBLISH_BOUND_S, LocalCluster
 from devstack.console import follow, is_terminal
 from devstack.kafka_dist import ensure_kafka_libs
 from devstack.processes import spawn, terminate
 from devstack.settings import DevstackSettings
 from devstack.topics import provision_topics
-from outbound_contracts.topics import TopicNames
+from outbound_contracts.topics import WORKER_GROUP_ID, TopicNames
+from service_settings.kafka_connection import KafkaConnection, KafkaLogin
 
 _SERVICE_START_TIMEOUT = 60.0
 NOTIFICATIONS = "/api/v2/notifications"
@@ -55,18 +58,22 @@ def run_stack(settings: DevstackSettings, *, reset: bool) -> int:
     broker: LocalBroker | LocalCluster | None = None
     services: list[Service] = []
     try:
-        bootstrap = settings.kafka_bootstrap_servers
-        if bootstrap is None:
+        if settings.kafka_bootstrap_servers is None:
             broker = _start_broker(settings)
-            bootstrap = broker.bootstrap_servers
+            kafka = broker.connection
         else:
-            print(f"using the broker at {bootstrap} (KAFKA_BOOTSTRAP_SERVERS)")
-        _provision(settings, bootstrap)
-        services = [s for s in _services(settings, bootstrap) if s.exists()]
+            kafka = KafkaConnection(settings.kafka_bootstrap_servers)
+            print(f"using the broker at {kafka.bootstrap_servers} (KAFKA_BOOTSTRAP_SERVERS)")
+        _provision(settings, kafka)
+        users = broker.quorum.users if isinstance(broker, LocalCluster) else None
+        if isinstance(broker, LocalCluster) and users is not None:
+            broker.grant(service_grants(_topics(settings), WORKER_GROUP_ID))
+            print(f"Kafka users and ACLs ready (passwords in {_users_file(settings)})")
+        services = [s for s in _services(settings, kafka, users) if s.exists()]
         logs = _log_folder(settings) if is_terminal() else None
         for service in services:
             _start_service(service, logs)
-        _load_demo_data(settings, bootstrap)
+        _load_demo_data(settings, kafka)
         _print_banner(settings, services, time.monotonic() - started, logs)
         _watch(services)
     except _StopRequested:
@@ -85,20 +92,29 @@ def provision_only(settings: DevstackSettings) -> int:
     if settings.kafka_bootstrap_servers is None:
         print("set KAFKA_BOOTSTRAP_SERVERS to the broker whose topics to create", file=sys.stderr)
         return 2
-    _provision(settings, settings.kafka_bootstrap_servers)
+    _provision(settings, KafkaConnection(settings.kafka_bootstrap_servers))
     return 0
 
 
-def _provision(settings: DevstackSettings, bootstrap: str) -> None:
-    topics = TopicNames.with_prefix(settings.ocs_topic_prefix)
+def _topics(settings: DevstackSettings) -> TopicNames:
+    return TopicNames.with_prefix(settings.ocs_topic_prefix)
+
+
+def _users_file(settings: DevstackSettings) -> Path:
+    return settings.state_dir / "cluster" / "kafka-users.json"
+
+
+def _provision(settings: DevstackSettings, kafka: KafkaConnection) -> None:
+    topics = _topics(settings)
     replication = asyncio.run(
         provision_topics(
-            bootstrap,
+            kafka.bootstrap_servers,
             topics,
             command_partitions=settings.command_partitions,
             event_partitions=settings.event_partitions,
             replication=settings.replication,
             on_mismatch=settings.topic_mismatch,
+            login=kafka.login,
         )
     )
     print(
@@ -130,12 +146,19 @@ def _start_broker(settings: DevstackSettings) -> LocalBroker | LocalCluster:
         )
     else:
         nodes = range(settings.brokers)
+        workdir = settings.state_dir / "cluster"
+        if (workdir / "cluster-id").exists() and not _users_file(settings).exists():
+            raise RuntimeError(
+                f"the cluster in {workdir} was formatted without Kafka users (before the "
+                "authenticated bus): start it afresh with `--reset`"
+            )
         broker = LocalCluster(
             libs,
-            settings.state_dir / "cluster",
+            workdir,
             ports=[settings.broker_port + node for node in nodes],
             controller_ports=[settings.cluster_controller_port + node for node in nodes],
             heap=settings.broker_heap,
+            users=BusUsers.kept_in(_users_file(settings)),
         )
     began = time.monotonic()
     broker.start()
@@ -143,7 +166,21 @@ def _start_broker(settings: DevstackSettings) -> LocalBroker | LocalCluster:
     return broker
 
 
-def _services(settings: DevstackSettings, bootstrap: str) -> list[Service]:
+def _login_env(login: KafkaLogin | None) -> dict[str, str]:
+    """A service's Kafka sign-in, in the environment its settings read."""
+    if login is None:
+        return {}
+    return {
+        "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+        "KAFKA_SASL_MECHANISM": login.mechanism,
+        "KAFKA_SASL_USERNAME": login.username,
+        "KAFKA_SASL_PASSWORD": login.password,
+    }
+
+
+def _services(
+    settings: DevstackSettings, kafka: KafkaConnection, users: BusUsers | None
+) -> list[Service]:
     secret_file = settings.state_dir / "session-secret"
     if not secret_file.exists():
         secret_file.write_text(secrets.token_urlsafe(32))
@@ -151,7 +188,7 @@ def _services(settings: DevstackSettings, bootstrap: str) -> list[Service]:
     common = {
         **(cluster if settings.brokers > 1 else {}),
         **os.environ,
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
         "GWS_SESSION_SECRET": secret_file.read_text().strip(),
         "GWS_USERS_FILE": str(settings.users_file.resolve()),
         # A development run shows everything on its loopback ports (docs/operations.md,
@@ -160,6 +197,9 @@ def _services(settings: DevstackSettings, bootstrap: str) -> list[Service]:
         "GATEWAY_API_DOCUMENTS_ENABLED": "true",
         "NOTIFIER_METRICS_ENABLED": "true",
     }
+    login = {
+        user: _login_env(None if users is None else users.login(user)) for user in SERVICE_USERS
+    }
     gateway_port, notifier_port = settings.gateway_port, settings.notifier_port
     # The desktop page on the gateway's port calls the notifier on its own: another origin.
     desktop_origins = [f"http://{host}:{gateway_port}" for host in ("127.0.0.1", "localhost")]
@@ -167,7 +207,7 @@ def _services(settings: DevstackSettings, bootstrap: str) -> list[Service]:
         Service(
             "ocs_worker",
             "ocs_worker",
-            {**common, "WORKER_HTTP_PORT": str(settings.worker_port)},
+            {**common, **login["ocs_worker"], "WORKER_HTTP_PORT": str(settings.worker_port)},
             f"http://127.0.0.1:{settings.worker_port}/healthz",
         ),
         Service(
@@ -175,6 +215,7 @@ def _services(settings: DevstackSettings, bootstrap: str) -> list[Service]:
             "notifier",
             {
                 **common,
+                **login["notifier"],
                 "NOTIFIER_PORT": str(notifier_port),
                 "NOTIFIER_ALLOWED_ORIGINS": json.dumps(desktop_origins),
             },
@@ -185,6 +226,7 @@ def _services(settings: DevstackSettings, bootstrap: str) -> list[Service]:
             "gateway",
             {
                 **common,
+                **login["gateway"],
                 "GATEWAY_PORT": str(gateway_port),
                 "GATEWAY_DESKTOP_COMETD_URL": f"http://{{host}}:{notifier_port}{NOTIFICATIONS}",
             },
@@ -227,7 +269,7 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def _load_demo_data(settings: DevstackSettings, bootstrap: str) -> None:
+def _load_demo_data(settings: DevstackSettings, kafka: KafkaConnection) -> None:
     if not _runnable("ocs_worker"):
         return
     command = [
@@ -235,7 +277,12 @@ def _load_demo_data(settings: DevstackSettings, bootstrap: str) -> None:
         "--application-id", "134", "--campaign", "Campaign1",
         "--rules", str(settings.demo_calling_list_rules), str(settings.demo_calling_list),
     ]  # fmt: skip
-    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap}
+    # An operator's import, as the admin (it writes commands, which only the gateway may).
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
+        **_login_env(kafka.login),
+    }
     subprocess.run(command, env=env, check=True)  # noqa: S603
 
 

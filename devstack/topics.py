@@ -26,6 +26,7 @@ from outbound_contracts.topics import (
     TOPIC_CONFIGS,
     TopicNames,
 )
+from service_settings.kafka_connection import KafkaConnection, KafkaLogin
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +59,11 @@ async def provision_topics(
     event_partitions: int,
     replication: Replication | None = None,
     on_mismatch: OnMismatch = "refuse",
+    login: KafkaLogin | None = None,
 ) -> Replication:
     """Commands and changelog share a partition count: changelog partition N is the state of
     command partition N. Returns the replication used (`replication`, or the cluster's)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(**KafkaConnection(bootstrap_servers, login).client_kwargs())
     await admin.start()
     try:
         brokers = len((await admin.describe_cluster())["brokers"])
@@ -141,7 +143,7 @@ async def _differences(
     admin: AIOKafkaAdminClient, present: list[WantedTopic], chosen: Replication
 ) -> list[str]:
     described = {t["topic"]: t for t in await admin.describe_topics([t.name for t in present])}
-    configs = await _configs(admin, [t.name for t in present])
+    configs = await topic_configs(admin, [t.name for t in present])
     differences = []
     for topic in present:
         partitions = described[topic.name]["partitions"]
@@ -165,7 +167,9 @@ async def _differences(
     return differences
 
 
-async def _configs(admin: AIOKafkaAdminClient, names: Iterable[str]) -> dict[str, dict[str, str]]:
+async def topic_configs(
+    admin: AIOKafkaAdminClient, names: Iterable[str]
+) -> dict[str, dict[str, str]]:
     resources = [ConfigResource(ConfigResourceType.TOPIC, name) for name in names]
     found: dict[str, dict[str, str]] = {}
     for response in await admin.describe_configs(resources):

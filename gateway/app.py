@@ -237,14 +237,19 @@ async def _kafka_or_not(
         }
         return
     topics = settings.topics
-    bootstrap, bound = settings.kafka_bootstrap_servers, settings.publish_timeout_seconds
+    kafka, bound = settings.kafka, settings.publish_timeout_seconds
+    backoff = settings.kafka_retry_backoff_ms
     commands = BackgroundProducer(
-        bootstrap, topics.commands, client_id="gws-gateway", timeout_s=bound
+        kafka, topics.commands, client_id="gws-gateway", timeout_s=bound, retry_backoff_ms=backoff
     )
     revocations = BackgroundProducer(
-        bootstrap, topics.session_revocations, client_id="gws-gateway-revocations", timeout_s=bound
+        kafka,
+        topics.session_revocations,
+        client_id="gws-gateway-revocations",
+        timeout_s=bound,
+        retry_backoff_ms=backoff,
     )
-    reader = RevocationReader(bootstrap, topics.session_revocations, revoked)
+    reader = RevocationReader(kafka, topics.session_revocations, revoked)
     reading = asyncio.create_task(reader.run(), name="gateway-revocations")
     # Each waits up to the publish bound, together; the gateway serves in any case.
     await asyncio.gather(commands.start(), revocations.start(), _wait(reader.caught_up, settings))

@@ -9,6 +9,9 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from aiokafka.structs import RecordMetadata
 
+from service_settings.kafka_connection import KafkaConnection
+from service_settings.producers import AIOKAFKA_RETRY_BACKOFF_MS
+
 log = logging.getLogger(__name__)
 
 _RECONNECT_DELAY_S = 1.0
@@ -21,7 +24,13 @@ class BackgroundProducer:
     it wait for a broker."""
 
     def __init__(
-        self, bootstrap_servers: str, topic: str, *, client_id: str, timeout_s: float
+        self,
+        kafka: KafkaConnection,
+        topic: str,
+        *,
+        client_id: str,
+        timeout_s: float,
+        retry_backoff_ms: int = AIOKAFKA_RETRY_BACKOFF_MS,
     ) -> None:
         self.topic = topic
         self.timeout_s = timeout_s
@@ -29,11 +38,12 @@ class BackgroundProducer:
         # Batches not sent within request_timeout_ms expire in aiokafka's accumulator, so a
         # write refused (503) for want of a broker does not linger long to be sent later.
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap_servers,
+            **kafka.client_kwargs(),
             acks="all",
             enable_idempotence=True,
             request_timeout_ms=max(1000, int(timeout_s * 1000)),
             client_id=client_id,
+            retry_backoff_ms=retry_backoff_ms,
         )
         self._connected = asyncio.Event()
         self._connecting: asyncio.Task[None] | None = None

@@ -9,10 +9,15 @@ from agent_access.settings import AgentAccessSettings
 from agent_access.slow_clients import ClientDeadlineSettings
 from outbound_contracts.topics import SESSION_REVOCATIONS_RETENTION_S
 from service_settings.base import ServiceSettings, service_config
+from service_settings.producers import ProducerSettings
 
 
 class GatewaySettings(
-    ServiceSettings, AgentAccessSettings, ClientDeadlineSettings, ClientAddressSettings
+    ServiceSettings,
+    AgentAccessSettings,
+    ClientDeadlineSettings,
+    ClientAddressSettings,
+    ProducerSettings,
 ):
     model_config = service_config("GATEWAY_")
 

@@ -71,7 +71,7 @@ class Notifier:
             on_refusal=lambda reason: self.metrics.sign_ins_refused.labels(reason).inc(),
         )
         self.revocations = RevocationReader(
-            settings.kafka_bootstrap_servers,
+            settings.kafka,
             settings.topics.session_revocations,
             revoked,
             on_revoked=self.end_revoked_session,
@@ -86,10 +86,10 @@ class Notifier:
         delivery = Delivery(self.registry, self.metrics)
         self.tracing = Tracing.exporting_to(settings.otlp_endpoint, "notifier")
         self.consumer = EventConsumer(
-            settings.kafka_bootstrap_servers, settings.topics.events, delivery, self.tracing
+            settings.kafka, settings.topics.events, delivery, self.tracing
         )
         self.replayer = Replayer(
-            settings.kafka_bootstrap_servers,
+            settings.kafka,
             settings.topics.events,
             registry=self.registry,
             live=self.consumer,

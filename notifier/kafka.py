@@ -16,16 +16,17 @@ from aiokafka.errors import KafkaError
 from notifier.delivery import Delivery
 from notifier.positions import Position
 from observability.tracing import Tracing
+from service_settings.kafka_connection import KafkaConnection
 
 log = logging.getLogger(__name__)
 
 _RESTART_DELAY_S = 1.0
 
 
-def events_reader(bootstrap_servers: str, client_id: str) -> AIOKafkaConsumer:
+def events_reader(kafka: KafkaConnection, client_id: str) -> AIOKafkaConsumer:
     """A consumer of committed events only, outside any group, placed by the caller."""
     return AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers,
+        **kafka.client_kwargs(),
         group_id=None,
         enable_auto_commit=False,
         isolation_level="read_committed",
@@ -36,9 +37,9 @@ def events_reader(bootstrap_servers: str, client_id: str) -> AIOKafkaConsumer:
 
 class EventConsumer:
     def __init__(
-        self, bootstrap_servers: str, topic: str, delivery: Delivery, tracing: Tracing
+        self, kafka: KafkaConnection, topic: str, delivery: Delivery, tracing: Tracing
     ) -> None:
-        self._bootstrap_servers = bootstrap_servers
+        self._kafka = kafka
         self._topic = topic
         self._delivery = delivery
         self._next_offsets: dict[int, int] = {}
@@ -63,7 +64,7 @@ class EventConsumer:
                 await asyncio.sleep(_RESTART_DELAY_S)
 
     async def _consume(self) -> None:
-        consumer = events_reader(self._bootstrap_servers, "gws-notifier")
+        consumer = events_reader(self._kafka, "gws-notifier")
         try:
             await consumer.start()
             partitions = await self._partitions()
@@ -98,7 +99,7 @@ class EventConsumer:
             await consumer.stop()
 
     async def _partitions(self) -> list[TopicPartition]:
-        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap_servers)
+        admin = AIOKafkaAdminClient(**self._kafka.client_kwargs())
         await admin.start()
         try:
             described = await admin.describe_topics([self._topic])

@@ -23,6 +23,7 @@ from notifier.positions import InvalidPosition, Position
 from notifier.sessions import Replaying, Session, SessionRegistry
 from outbound_contracts.codec import ContractViolation, decode_event
 from outbound_contracts.events import RecordsImported
+from service_settings.kafka_connection import KafkaConnection
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ _FETCH_TIMEOUT_MS = 500
 class Replayer:
     def __init__(
         self,
-        bootstrap_servers: str,
+        kafka: KafkaConnection,
         topic: str,
         *,
         registry: SessionRegistry,
@@ -44,7 +45,7 @@ class Replayer:
         max_running: int,
         max_per_user: int,
     ) -> None:
-        self._bootstrap_servers = bootstrap_servers
+        self._kafka = kafka
         self._topic = topic
         self._registry = registry
         self._live = live
@@ -127,7 +128,7 @@ class Replayer:
     async def _open(self, position: Position) -> AIOKafkaConsumer:
         """A consumer positioned just after `position`, once the stream is known to hold
         everything after it."""
-        consumer = events_reader(self._bootstrap_servers, "gws-notifier-replay")
+        consumer = events_reader(self._kafka, "gws-notifier-replay")
         await consumer.start()
         try:
             await self._seek_after(consumer, position)

@@ -55,11 +55,9 @@ async def import_rows(
         )
         for chunk in _chunks(rows, settings.import_batch_rows)
     ]
-    bootstrap = settings.kafka_bootstrap_servers
-    answers = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, isolation_level="read_committed", enable_auto_commit=False
-    )
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20)
+    kafka = settings.kafka.client_kwargs()
+    answers = AIOKafkaConsumer(**kafka, isolation_level="read_committed", enable_auto_commit=False)
+    producer = AIOKafkaProducer(**kafka, acks="all", linger_ms=20)
     await answers.start()
     await producer.start()
     try:

@@ -6,12 +6,13 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from ocs_worker.state import PartitionState
 from outbound_contracts.changelog import decode_change
+from service_settings.kafka_connection import KafkaConnection
 
 log = logging.getLogger(__name__)
 
 
 async def restore(
-    bootstrap_servers: str, changelog: str, partitions: list[int]
+    kafka: KafkaConnection, changelog: str, partitions: list[int]
 ) -> dict[int, PartitionState]:
     """Reads each changelog partition from its beginning to its last stable offset.
 
@@ -22,7 +23,7 @@ async def restore(
     if not partitions:
         return states
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers,
+        **kafka.client_kwargs(),
         isolation_level="read_committed",
         enable_auto_commit=False,
     )

@@ -60,7 +60,7 @@ class OcsWorker(ConsumerRebalanceListener):  # type: ignore[misc]
         shorten_concurrent_transactions_backoff()
         settings = self._settings
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=settings.kafka_bootstrap_servers,
+            **settings.kafka.client_kwargs(),
             group_id=settings.group_id,
             isolation_level="read_committed",
             enable_auto_commit=False,
@@ -130,7 +130,7 @@ class OcsWorker(ConsumerRebalanceListener):  # type: ignore[misc]
                 await producer.start()  # InitProducerId: fences the previous owner
             began = time.perf_counter()
             states = await restore(
-                self._settings.kafka_bootstrap_servers,
+                self._settings.kafka,
                 self._topics.records_changelog,
                 [tp.partition for tp in fresh],
             )
@@ -175,9 +175,10 @@ class OcsWorker(ConsumerRebalanceListener):  # type: ignore[misc]
 
     def _producer(self, tp: TopicPartition) -> AIOKafkaProducer:
         return AIOKafkaProducer(
-            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            **self._settings.kafka.client_kwargs(),
             transactional_id=transactional_id(self._settings.group_id, tp),
             # A batch is whole when sent: lingering would only delay the commit.
             linger_ms=0,
             max_batch_size=BATCH_BYTES,
+            retry_backoff_ms=self._settings.kafka_retry_backoff_ms,
         )

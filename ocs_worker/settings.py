@@ -2,13 +2,15 @@
 
 from pydantic import Field
 
+from outbound_contracts.topics import WORKER_GROUP_ID
 from service_settings.base import ServiceSettings, service_config
+from service_settings.producers import ProducerSettings
 
 
-class WorkerSettings(ServiceSettings):
+class WorkerSettings(ServiceSettings, ProducerSettings):
     model_config = service_config("WORKER_")
 
-    group_id: str = Field(default="ocs-worker", min_length=1)
+    group_id: str = Field(default=WORKER_GROUP_ID, min_length=1)
     batch_max_commands: int = Field(
         default=1000, gt=0, description="Most commands applied in one Kafka transaction"
     )

@@ -26,6 +26,7 @@ from outbound_contracts.topics import (
     SESSION_REVOCATIONS,
     SESSION_REVOCATIONS_PARTITIONS,
     TOPIC_CONFIGS,
+    WRITERS,
 )
 from outbound_contracts.trace_headers import TRACE_HEADERS
 
@@ -119,6 +120,10 @@ def asyncapi_document() -> dict[str, Any]:
         }
         operations[f"send{channel_id[0].upper()}{channel_id[1:]}"] = {
             "action": "send",
+            "description": f"Written by {' and '.join(WRITERS[topic])} only: on an "
+            "authenticated cluster no other service's Kafka user may write the topic "
+            "(docs/operations.md).",
+            "x-writers": list(WRITERS[topic]),
             "channel": {"$ref": f"#/channels/{channel_id}"},
             "messages": [{"$ref": f"#/channels/{channel_id}/messages/{name}"} for name in names],
         }

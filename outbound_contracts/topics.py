@@ -37,6 +37,22 @@ TOPIC_CONFIGS: dict[str, dict[str, str]] = {
 }
 """Each topic's configuration at creation, by unprefixed name; the rest is the broker's default."""
 
+WORKER_GROUP_ID = "ocs-worker"
+"""The workers' consumer group of `ocs.commands` by default, and the prefix of their
+transactional ids: an authenticated cluster's ACLs name both."""
+
+WRITERS: dict[str, tuple[str, ...]] = {
+    COMMANDS: ("gateway", "ocs_worker"),
+    EVENTS: ("ocs_worker",),
+    RECORDS_CHANGELOG: ("ocs_worker",),
+    DEAD_LETTER: ("ocs_worker",),
+    SESSION_REVOCATIONS: ("gateway",),
+}
+"""The services that write each topic, by unprefixed name: on an authenticated cluster the
+only service users its ACLs let write it. The worker writes to `ocs.commands` its own timer
+commands only (`DeliverDueCallbacks`, docs/decisions.md); the calling-list importer, an
+operator's tool, writes commands as the admin. The notifier writes nothing."""
+
 
 @dataclass(frozen=True, slots=True)
 class TopicNames:
@@ -56,6 +72,16 @@ class TopicNames:
             records_changelog=prefix + RECORDS_CHANGELOG,
             dead_letter=prefix + DEAD_LETTER,
             session_revocations=prefix + SESSION_REVOCATIONS,
+        )
+
+    def by_contract_name(self) -> dict[str, str]:
+        """Unprefixed name -> this set's name."""
+        return dict(
+            zip(
+                (COMMANDS, EVENTS, RECORDS_CHANGELOG, DEAD_LETTER, SESSION_REVOCATIONS),
+                self.all(),
+                strict=True,
+            )
         )
 
     def all(self) -> tuple[str, ...]:

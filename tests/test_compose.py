@@ -13,15 +13,17 @@ APP_SERVICES = ("topics", "ocs_worker", "demo-data", "notifier", "gateway")
 
 
 class ComposeLoader(yaml.SafeLoader):
-    """YAML with the Compose Spec's `!reset` tag (an override that empties a value)."""
+    """YAML with the Compose Spec's `!reset` and `!override` tags (an override that empties a
+    value, or replaces it instead of merging)."""
 
 
-def _reset(loader: yaml.SafeLoader, node: yaml.Node) -> list[Any]:
+def _sequence(loader: yaml.SafeLoader, node: yaml.Node) -> list[Any]:
     assert isinstance(node, yaml.SequenceNode)
     return loader.construct_sequence(node)
 
 
-ComposeLoader.add_constructor("!reset", _reset)
+ComposeLoader.add_constructor("!reset", _sequence)
+ComposeLoader.add_constructor("!override", _sequence)
 
 
 def compose(name: str = "docker-compose.yml") -> dict[str, Any]:
@@ -105,6 +107,29 @@ def test_the_scaled_profile_publishes_only_the_balancer() -> None:
     assert services["balancer"]["image"] == "gws-outbound/haproxy:local"
     for name in ("gateway", "notifier", "ocs_worker"):
         assert "replicas" in services[name]["deploy"], name
+
+
+def test_the_scaled_profile_runs_three_kafka_nodes_replicating_every_topic_thrice() -> None:
+    scaled = compose("docker-compose.scaled.yml")
+    services = scaled["services"]
+    nodes = {name: services[name]["environment"] for name in ("kafka", "kafka-2", "kafka-3")}
+    for name, environment in nodes.items():
+        assert environment["KAFKA_CONTROLLER_QUORUM_VOTERS"].count("@") == 3, name
+        for setting in (
+            "DEFAULT_REPLICATION_FACTOR",
+            "OFFSETS_TOPIC_REPLICATION_FACTOR",
+            "TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
+        ):
+            assert environment[f"KAFKA_{setting}"] == 3, (name, setting)
+        assert environment["KAFKA_MIN_INSYNC_REPLICAS"] == 2, name
+        assert environment["KAFKA_TRANSACTION_STATE_LOG_MIN_ISR"] == 2, name
+    assert [nodes[name].get("KAFKA_NODE_ID") for name in ("kafka-2", "kafka-3")] == [2, 3]
+    assert {"kafka-2-data", "kafka-3-data"} <= set(scaled["volumes"])
+    topics = services["topics"]["environment"]
+    assert (topics["DEVSTACK_REPLICATION_FACTOR"], topics["DEVSTACK_MIN_INSYNC_REPLICAS"]) == (3, 2)
+    for name in APP_SERVICES:
+        bootstrap = services[name]["environment"]["KAFKA_BOOTSTRAP_SERVERS"]
+        assert bootstrap == "kafka:9092,kafka-2:9092,kafka-3:9092", name
 
 
 def test_the_services_share_the_session_secret_and_users_file() -> None:

@@ -38,6 +38,7 @@ from ocs_worker.service import OcsWorker
 from ocs_worker.settings import WorkerSettings
 from outbound_contracts.codec import encode
 from outbound_contracts.topics import TopicNames
+from service_settings.kafka_connection import KafkaConnection
 
 CAMPAIGNS = 12
 T = TypeVar("T")
@@ -129,7 +130,7 @@ async def measure(bootstrap: str, topics: TopicNames, rate: float, count: int) -
     worker = OcsWorker(settings)
     stop = asyncio.Event()
     worker_task = await in_role("worker", lambda: _started(worker.run(stop)))
-    reader = events_reader(bootstrap, "round-trips-notifier")
+    reader = events_reader(KafkaConnection(bootstrap), "round-trips-notifier")
     gateway = AIOKafkaProducer(
         bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, client_id="gateway"
     )

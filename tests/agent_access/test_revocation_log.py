@@ -15,6 +15,7 @@ from gateway.background_producer import BackgroundProducer
 from gateway.revocation_writer import RevocationWriter
 from outbound_contracts.revocations import SessionRevoked
 from outbound_contracts.topics import TopicNames
+from service_settings.kafka_connection import KafkaConnection
 from tests.eventually import eventually
 
 pytestmark = pytest.mark.kafka
@@ -22,7 +23,10 @@ pytestmark = pytest.mark.kafka
 
 def revocations_producer(bootstrap: str, topics: TopicNames) -> BackgroundProducer:
     return BackgroundProducer(
-        bootstrap, topics.session_revocations, client_id="gws-gateway-revocations", timeout_s=10
+        KafkaConnection(bootstrap),
+        topics.session_revocations,
+        client_id="gws-gateway-revocations",
+        timeout_s=10,
     )
 
 
@@ -64,7 +68,7 @@ async def test_a_reader_started_later_holds_the_unexpired_revocations_only(
     revoked = RevokedSessions()
     heard: list[str] = []
     reader = RevocationReader(
-        kafka_bootstrap,
+        KafkaConnection(kafka_bootstrap),
         topics.session_revocations,
         revoked,
         on_revoked=lambda entry: heard.append(entry.token_id),
@@ -80,7 +84,10 @@ async def test_a_running_reader_forgets_a_revocation_once_its_token_expired(
 ) -> None:
     revoked = RevokedSessions()
     reader = RevocationReader(
-        kafka_bootstrap, topics.session_revocations, revoked, drop_expired_every_s=0.1
+        KafkaConnection(kafka_bootstrap),
+        topics.session_revocations,
+        revoked,
+        drop_expired_every_s=0.1,
     )
     producer = revocations_producer(kafka_bootstrap, topics)
     writer = RevocationWriter(producer)

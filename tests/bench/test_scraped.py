@@ -2,6 +2,7 @@
 
 import math
 
+import pytest
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 from bench.scraped import counter, histogram
@@ -74,3 +75,12 @@ def test_step_costs_say_the_cores_used_and_the_transaction_cycle() -> None:
         "10 transactions of 20.0 commands, 8.0 ms from begin to commit on average "
         "(99 % within 10 ms)"
     )
+
+
+def test_cpu_per_command_is_the_process_cpu_time_over_the_commands_of_the_step() -> None:
+    worker = WorkerLike()
+    no_transactions = transactions_between(worker.exposition(), worker.exposition())
+    costs = StepCosts({"load generator": 0.2}, no_transactions, seconds=15.0)
+
+    assert costs.cpu_per_command_us("load generator", 15_000) == pytest.approx(200.0)
+    assert math.isnan(costs.cpu_per_command_us("load generator", 0))

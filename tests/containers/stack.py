@@ -36,6 +36,8 @@ class Stack:
     gateway_port: int = field(default_factory=free_port)
     notifier_port: int = field(default_factory=free_port)
     kafka_port: int = field(default_factory=free_port)
+    other_kafka_ports: tuple[int, int] = field(default_factory=lambda: (free_port(), free_port()))
+    """Nodes 2 and 3 of the scaled profile's cluster (their EXTERNAL listeners)."""
 
     def __post_init__(self) -> None:
         settings = self.workdir / "services.env"
@@ -49,6 +51,8 @@ class Stack:
             "GATEWAY_PUBLISHED_PORT": str(self.gateway_port),
             "NOTIFIER_PUBLISHED_PORT": str(self.notifier_port),
             "KAFKA_PUBLISHED_PORT": str(self.kafka_port),
+            "KAFKA_2_PUBLISHED_PORT": str(self.other_kafka_ports[0]),
+            "KAFKA_3_PUBLISHED_PORT": str(self.other_kafka_ports[1]),
             # As many as the test helpers that read the topics from the host expect.
             "COMMAND_PARTITIONS": str(TEST_PARTITIONS),
             "EVENT_PARTITIONS": str(TEST_PARTITIONS),

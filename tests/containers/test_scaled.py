@@ -1,4 +1,5 @@
-"""docker-compose.scaled.yml: two gateways, two workers and two notifiers behind HAProxy. The
+"""docker-compose.scaled.yml: three Kafka nodes (every topic on three replicas, two in sync for
+a write), two gateways, two workers and two notifiers behind HAProxy. The
 balancer pins a CometD session to its notifier by cookie; the README's exchanges work through
 it over both transports; SIGKILLs of one gateway, one worker and one notifier container under
 load lose no accepted command (counted as the drills of docs/drills.md count). The drill
@@ -14,8 +15,10 @@ from typing import Any
 
 import httpx
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 
 from devstack.broker import free_port
+from devstack.topics import topic_configs
 from outbound_contracts.commands import AgentCommand
 from outbound_contracts.topics import TopicNames
 from tests.containers.stack import Stack
@@ -31,7 +34,9 @@ from tests.system.processed import (
     until_processed,
 )
 
-pytestmark = [pytest.mark.kafka, pytest.mark.slow, AIOCOMETD_WARNING]
+# The first test's budget holds the stack's start too (pytest-timeout counts fixtures): three
+# Kafka JVMs and six services took about 3 of the default 5 minutes on this loaded machine.
+pytestmark = [pytest.mark.kafka, pytest.mark.slow, AIOCOMETD_WARNING, pytest.mark.timeout(600)]
 TOPICS = TopicNames.with_prefix("")
 CAMPAIGNS = ("Campaign2", "Campaign3", "Campaign6")
 """The demo calling list again, one campaign on each of the 3 partitions; Campaign1 (the demo
@@ -131,6 +136,27 @@ async def test_sigkills_of_a_gateway_a_worker_and_a_notifier_lose_no_accepted_co
         await check_processed_exactly_once(scaled_stack.bootstrap, TOPICS, stream, ledger)
     finally:
         await asyncio.to_thread(scaled_stack.up)
+
+
+async def test_three_kafka_nodes_keep_every_topic_on_three_replicas_two_in_sync(
+    scaled_stack: Stack,
+) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=scaled_stack.bootstrap)
+    await admin.start()
+    try:
+        assert len((await admin.describe_cluster())["brokers"]) == 3
+        internal = ("__consumer_offsets", "__transaction_state")
+        described = await admin.describe_topics([*TOPICS.all(), *internal])
+        configs = await topic_configs(admin, [*TOPICS.all(), *internal])
+    finally:
+        await admin.close()
+    replicas = {
+        topic["topic"]: {len(partition["replicas"]) for partition in topic["partitions"]}
+        for topic in described
+    }
+    assert replicas == {name: {3} for name in [*TOPICS.all(), *internal]}
+    min_insync = {name: config["min.insync.replicas"] for name, config in configs.items()}
+    assert min_insync == dict.fromkeys([*TOPICS.all(), *internal], "2")
 
 
 def bayeux(**message: Any) -> list[dict[str, Any]]:

@@ -36,27 +36,38 @@ def run_environment(state: Path, gateway_port: int) -> dict[str, str]:
     }
 
 
+def run_command(*arguments: str, env: dict[str, str]) -> "subprocess.Popen[str]":
+    """`python -m devstack run ARGUMENTS`, its output (stdout and stderr) to read."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "devstack", "run", *arguments],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def until_the_banner(stack: "subprocess.Popen[str]") -> list[str]:
+    """The stack's lines up to its banner's last."""
+    assert stack.stdout is not None
+    output = []
+    for line in stack.stdout:
+        output.append(line)
+        if line.startswith("Ctrl-C stops everything"):
+            break
+    return output
+
+
 def test_run_starts_the_stack_and_ctrl_c_stops_every_process(tmp_path: Path) -> None:
     state = tmp_path / "state"
     state.mkdir()
     gateway_port = free_port()
     (state / "left-over").write_text("from an earlier run")
     env = run_environment(state, gateway_port)
-    output: list[str] = []
-    with subprocess.Popen(
-        [sys.executable, "-m", "devstack", "run", "--reset"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    ) as stack:
-        assert stack.stdout is not None
+    with run_command("--reset", env=env) as stack:
         try:
-            for line in stack.stdout:
-                output.append(line)
-                if line.startswith("Ctrl-C stops everything"):  # the banner's last line
-                    break
+            output = until_the_banner(stack)
             transcript = "".join(output)
             assert any(line.startswith("ready in") for line in output), transcript
             assert "broker ready at 127.0.0.1:" in transcript, transcript

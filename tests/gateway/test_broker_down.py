@@ -26,9 +26,13 @@ async def test_a_stopped_broker_is_503_4_within_the_bound(own_broker: LocalBroke
     gateway = settings(
         kafka_bootstrap_servers=own_broker.bootstrap_servers, publish_timeout_seconds=bound
     )
-    async with running_gateway(gateway) as base_url, httpx.AsyncClient(timeout=30) as http:
+    async with (
+        running_gateway(gateway) as base_url,
+        httpx.AsyncClient(base_url=base_url, timeout=30) as http,
+    ):
         url = base_url + request["path"]
-        assert (await http.get(base_url + "/readyz")).status_code == 200
+        # Ready once the producer has the partition's leader: seconds on a loaded machine.
+        await eventually(partial(ready, http), within=30, every=0.1)
         first = await http.post(url, json=request["body"], headers=basic("agent1"))
         assert first.json() == {"statusCode": 0}
         own_broker.stop()

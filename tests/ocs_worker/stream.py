@@ -38,6 +38,7 @@ from outbound_contracts.events import Event, RecordsImported, UserEventRaised
 from outbound_contracts.records import CallingListRecord
 from outbound_contracts.topics import TopicNames
 from outbound_contracts.vocabulary import CallResult, ChainAttribute
+from service_settings.kafka_connection import KafkaConnection
 from tests.conftest import TEST_PARTITIONS
 from tests.ocs_worker.builders import APP, DEVICES, LIST
 
@@ -309,7 +310,9 @@ async def restored_state(bootstrap: str, topics: TopicNames) -> PartitionState:
     """Every partition's state as a new owner would restore it, merged (campaigns are disjoint)."""
     merged = PartitionState()
     for state in (
-        await restore(bootstrap, topics.records_changelog, list(range(TEST_PARTITIONS)))
+        await restore(
+            KafkaConnection(bootstrap), topics.records_changelog, list(range(TEST_PARTITIONS))
+        )
     ).values():
         merged.campaigns.update(state.campaigns)
     return merged

@@ -85,3 +85,45 @@ def test_a_missing_users_file_is_refused_everywhere(
     monkeypatch.setenv(f"{SERVICES[service]}GWS_USERS_FILE", str(tmp_path / "absent.json"))
     with pytest.raises(ValidationError, match="GWS_USERS_FILE"):
         service()
+
+
+@pytest.mark.parametrize("service", SERVICES, ids=lambda cls: cls.__name__)
+def test_a_kafka_user_becomes_every_client_s_sasl_arguments(
+    service: type[ServiceSettings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT")
+    monkeypatch.setenv(f"{SERVICES[service]}KAFKA_SASL_USERNAME", "its-user")
+    monkeypatch.setenv("KAFKA_SASL_PASSWORD", "its-password")
+    kafka = service().kafka
+    assert kafka.client_kwargs() == {
+        "bootstrap_servers": "127.0.0.1:19092",
+        "security_protocol": "SASL_PLAINTEXT",
+        "sasl_mechanism": "SCRAM-SHA-512",
+        "sasl_plain_username": "its-user",
+        "sasl_plain_password": "its-password",
+    }
+    assert "its-password" not in repr(kafka)
+
+
+@pytest.mark.parametrize("service", SERVICES, ids=lambda cls: cls.__name__)
+def test_without_a_user_the_clients_connect_in_plaintext(service: type[ServiceSettings]) -> None:
+    assert service().kafka.client_kwargs() == {
+        "bootstrap_servers": "127.0.0.1:19092",
+        "security_protocol": "PLAINTEXT",
+    }
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [
+        {"KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "KAFKA_SASL_USERNAME": "half"},
+        {"KAFKA_SASL_USERNAME": "user", "KAFKA_SASL_PASSWORD": "but no SASL protocol"},
+    ],
+)
+def test_a_half_given_kafka_login_is_refused(
+    environment: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=r"KAFKA_SASL|KAFKA_SECURITY_PROTOCOL"):
+        WorkerSettings()
